@@ -1,0 +1,210 @@
+"""MNIST-family data as arrays, from IDX files or tfds, plus the usual preprocessing.
+
+`load(name, split)` returns a `Split` of uint8 images [N, 28, 28, 1] and int32 labels [N].
+Sources, tried in this order:
+
+1. a directory of IDX files: the `data_dir` argument (the binaries' `--data_dir`) or the
+   `AE_DATA_DIR` environment variable. The files may sit in the directory itself or in a
+   sub-directory named after the dataset (`DIR/mnist/`, `DIR/fashion_mnist/`). When a directory is
+   given it is the only source used, so a wrong directory is an error, never a silent download.
+2. Debian's `dataset-fashion-mnist` package (`/usr/share/datasets/fashion-mnist`) for fashion_mnist.
+3. tensorflow-datasets, which downloads when online.
+
+Every IDX file is validated (gzip stream, magic number, element type, rank, 28x28 shape, counts,
+truncation) and any problem raises `DataError` with one sentence that names the file and the fix.
+"""
+
+import gzip
+import os
+import struct
+import zlib
+from typing import NamedTuple, Optional
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+
+DATASETS = ("mnist", "fashion_mnist")
+SPLITS = ("train", "test")
+DEBIAN_DIRS = {"fashion_mnist": "/usr/share/datasets/fashion-mnist"}
+_PREFIX = {"train": "train", "test": "t10k"}
+IMAGE_SHAPE = (28, 28, 1)
+
+
+class DataError(Exception):
+  """A dataset that cannot be loaded; the message names the file and the fix."""
+
+
+class Split(NamedTuple):
+  images: np.ndarray  # uint8 [N, 28, 28, 1]
+  labels: np.ndarray  # int32 [N]
+  source: str         # where it came from, for logs and config.json
+
+
+def idx_filenames(split: str) -> tuple[str, str]:
+  """The canonical (images, labels) IDX file names of a split, without `.gz`."""
+  prefix = _PREFIX[split]
+  return f"{prefix}-images-idx3-ubyte", f"{prefix}-labels-idx1-ubyte"
+
+
+# ----------------------------------------------------------------------------- IDX files
+
+
+def write_idx(path: str, array: np.ndarray) -> None:
+  """Writes a uint8 array as an IDX file (gzipped when `path` ends in .gz); used by tests."""
+  array = np.ascontiguousarray(array, dtype=np.uint8)
+  header = bytes([0, 0, 0x08, array.ndim]) + struct.pack(f">{array.ndim}I", *array.shape)
+  opener = gzip.open if path.endswith(".gz") else open
+  with opener(path, "wb") as f:
+    f.write(header + array.tobytes())
+
+
+def _read_bytes(path: str) -> bytes:
+  try:
+    if path.endswith(".gz"):
+      with gzip.open(path, "rb") as f:
+        return f.read()
+    with open(path, "rb") as f:
+      return f.read()
+  except (OSError, EOFError, zlib.error) as e:
+    raise DataError(
+        f"{path} is not a readable gzip/IDX file ({e}); delete it and download it again.") from e
+
+
+def read_idx(path: str, rank: int) -> np.ndarray:
+  """Reads and validates one uint8 IDX file of the given rank (3 for images, 1 for labels)."""
+  raw = _read_bytes(path)
+  fix = "delete it and download it again"
+  if len(raw) < 4:
+    raise DataError(f"{path} is truncated: it has {len(raw)} bytes, fewer than an IDX header; {fix}.")
+  zero, dtype, ndim = raw[:2], raw[2], raw[3]
+  if zero != b"\x00\x00":
+    raise DataError(f"{path} is not an IDX file (bad magic number {raw[:4].hex()}); {fix}.")
+  if dtype != 0x08:
+    raise DataError(f"{path} holds element type 0x{dtype:02x}, not unsigned bytes (0x08); {fix}.")
+  if ndim != rank:
+    raise DataError(f"{path} has {ndim} dimensions where {rank} were expected; "
+                    f"check that images and labels files are not swapped.")
+  header_len = 4 + 4 * ndim
+  if len(raw) < header_len:
+    raise DataError(f"{path} is truncated inside its header; {fix}.")
+  shape = struct.unpack(f">{ndim}I", raw[4:header_len])
+  if rank == 3 and shape[1:] != IMAGE_SHAPE[:2]:
+    raise DataError(f"{path} holds {shape[1]}x{shape[2]} images, not 28x28; {fix}.")
+  expected = int(np.prod(shape))
+  found = len(raw) - header_len
+  if found < expected:
+    raise DataError(f"{path} is truncated: {shape[0]} items need {expected} data bytes but "
+                    f"only {found} are there; {fix}.")
+  if found > expected:
+    raise DataError(f"{path} has {found - expected} bytes of trailing garbage after its "
+                    f"{shape[0]} items; {fix}.")
+  return np.frombuffer(raw, dtype=np.uint8, offset=header_len).reshape(shape)
+
+
+def _find(directory: str, stem: str) -> Optional[str]:
+  for candidate in (stem, stem + ".gz"):
+    path = os.path.join(directory, candidate)
+    if os.path.isfile(path):
+      return path
+  return None
+
+
+def load_idx_dir(directory: str, split: str) -> Split:
+  """Loads one split from a directory holding the standard IDX file names (gzipped or not)."""
+  image_stem, label_stem = idx_filenames(split)
+  paths = []
+  for stem in (image_stem, label_stem):
+    path = _find(directory, stem)
+    if path is None:
+      raise DataError(
+          f"{os.path.join(directory, stem)}[.gz] is missing, so the {split} split cannot be "
+          f"loaded from {directory}; put the file there or point --data_dir / AE_DATA_DIR at a "
+          f"directory that has it.")
+    paths.append(path)
+  images = read_idx(paths[0], rank=3)
+  labels = read_idx(paths[1], rank=1)
+  if images.shape[0] != labels.shape[0]:
+    raise DataError(f"{paths[0]} holds {images.shape[0]} images but {paths[1]} holds "
+                    f"{labels.shape[0]} labels; the two files are from different splits.")
+  if labels.size and labels.max() > 9:
+    raise DataError(f"{paths[1]} holds label {labels.max()}, outside 0-9; "
+                    f"delete it and download it again.")
+  return Split(images[..., None], labels.astype(np.int32), directory)
+
+
+# ----------------------------------------------------------------------------- tfds
+
+
+def load_tfds(name: str, split: str, tfds_data_dir: Optional[str] = None) -> Split:
+  """Loads a split through tensorflow-datasets (downloads it when online)."""
+  import tensorflow_datasets as tfds  # Imported lazily: TF costs seconds of start-up.
+  try:
+    ds = tfds.load(name, split=split, data_dir=tfds_data_dir, shuffle_files=False)
+    images, labels = [], []
+    for example in tfds.as_numpy(ds):
+      images.append(example["image"])
+      labels.append(example["label"])
+  except Exception as e:  # tfds raises many types (network, missing builder files, ...).
+    first_line = str(e).strip().splitlines()[0] if str(e).strip() else type(e).__name__
+    hint = ("apt-get install dataset-fashion-mnist, or " if name == "fashion_mnist" else "")
+    raise DataError(
+        f"{name}/{split} is not available offline and tfds could not download it ({first_line}); "
+        f"{hint}pass --data_dir (or set AE_DATA_DIR) to a directory of IDX files.") from e
+  if not images:
+    raise DataError(f"tfds returned no examples for {name}/{split}; check the tfds data_dir.")
+  return Split(np.stack(images).astype(np.uint8), np.asarray(labels, np.int32), f"tfds:{name}")
+
+
+# ----------------------------------------------------------------------------- entry point
+
+
+def resolve_data_dir(name: str, data_dir: Optional[str]) -> Optional[str]:
+  """The IDX directory to use for `name`, or None to fall through to Debian/tfds."""
+  data_dir = data_dir or os.environ.get("AE_DATA_DIR") or None
+  if data_dir is None:
+    return None
+  if not os.path.isdir(data_dir):
+    raise DataError(f"data directory {data_dir} does not exist; fix --data_dir / AE_DATA_DIR "
+                    f"or unset it to use the default sources.")
+  sub = os.path.join(data_dir, name)
+  return sub if os.path.isdir(sub) else data_dir
+
+
+def load(name: str, split: str, data_dir: Optional[str] = None,
+         max_examples: Optional[int] = None) -> Split:
+  """Returns `split` of dataset `name` as uint8 images [N,28,28,1] and int32 labels [N]."""
+  if name not in DATASETS:
+    raise ValueError(f"unknown dataset {name!r}; choose one of {', '.join(DATASETS)}.")
+  if split not in SPLITS:
+    raise ValueError(f"unknown split {split!r}; choose one of {', '.join(SPLITS)}.")
+  directory = resolve_data_dir(name, data_dir)
+  if directory is None and name in DEBIAN_DIRS and os.path.isdir(DEBIAN_DIRS[name]):
+    directory = DEBIAN_DIRS[name]
+  result = load_idx_dir(directory, split) if directory else load_tfds(name, split)
+  if max_examples is not None:
+    result = Split(result.images[:max_examples], result.labels[:max_examples], result.source)
+  return result
+
+
+# ----------------------------------------------------------------------------- preprocessing
+
+
+def to_float(images) -> jnp.ndarray:
+  """uint8 pixels -> float32 in [0, 1]."""
+  return jnp.asarray(images, jnp.float32) / 255.0
+
+
+def flatten(x) -> jnp.ndarray:
+  """[N, ...] -> [N, D]."""
+  return jnp.reshape(x, (x.shape[0], -1))
+
+
+def binarize_dynamic(key: jax.Array, x: jnp.ndarray) -> jnp.ndarray:
+  """A fresh Bernoulli sample per call: pixel ~ Bernoulli(intensity), x in [0, 1]."""
+  return jax.random.bernoulli(key, x).astype(x.dtype)
+
+
+def binarize_fixed(x: jnp.ndarray, seed: int = 0) -> jnp.ndarray:
+  """One Bernoulli sample drawn with a fixed seed: the same binary images on every call."""
+  return binarize_dynamic(jax.random.PRNGKey(seed), x)

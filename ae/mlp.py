@@ -1,0 +1,72 @@
+"""A multilayer perceptron as pure functions over a pytree of parameters.
+
+params is a list of layers {"w": [fan_in, fan_out], "b": [fan_out]}. Hidden layers compute
+a_l = act(z_l), z_l = a_{l-1} W_l + b_l; the last layer is linear and its output parameterizes
+the likelihood head of `ae.nll` (a Gaussian mean, Bernoulli logits or Categorical logits).
+"""
+
+from typing import Callable, NamedTuple, Sequence
+
+import jax
+import jax.numpy as jnp
+
+
+class Activation(NamedTuple):
+  fn: Callable[[jnp.ndarray], jnp.ndarray]
+  derivative: Callable[[jnp.ndarray], jnp.ndarray]  # d act / d z, as a function of z
+
+
+def _sigmoid_prime(z):
+  s = jax.nn.sigmoid(z)
+  return s * (1.0 - s)  # <= 1/4, reached at z = 0: the root of vanishing gradients.
+
+
+ACTIVATIONS = {
+    "sigmoid": Activation(jax.nn.sigmoid, _sigmoid_prime),
+    "tanh": Activation(jnp.tanh, lambda z: 1.0 - jnp.tanh(z) ** 2),
+    "relu": Activation(jax.nn.relu, lambda z: (z > 0).astype(z.dtype)),
+    "identity": Activation(lambda z: z, jnp.ones_like),
+}
+
+# Initial weight scale std(fan_in, fan_out) of the usual schemes.
+INITS = {
+    "normal": lambda fan_in, fan_out: 1.0,                                # N(0, 1)
+    "lecun": lambda fan_in, fan_out: (1.0 / fan_in) ** 0.5,
+    "glorot": lambda fan_in, fan_out: (2.0 / (fan_in + fan_out)) ** 0.5,  # Xavier
+    "he": lambda fan_in, fan_out: (2.0 / fan_in) ** 0.5,                  # Kaiming
+}
+
+
+def activation(name: str) -> Activation:
+  if name not in ACTIVATIONS:
+    raise ValueError(f"unknown activation {name!r}; choose one of {', '.join(ACTIVATIONS)}.")
+  return ACTIVATIONS[name]
+
+
+def init_mlp(key: jax.Array, sizes: Sequence[int], init: str = "glorot",
+             dtype=jnp.float32) -> list:
+  """Gaussian weights with the named scheme's std, zero biases; sizes = [in, hidden..., out]."""
+  if init not in INITS:
+    raise ValueError(f"unknown init {init!r}; choose one of {', '.join(INITS)}.")
+  keys = jax.random.split(key, len(sizes) - 1)
+  params = []
+  for k, fan_in, fan_out in zip(keys, sizes[:-1], sizes[1:]):
+    std = INITS[init](fan_in, fan_out)
+    params.append({"w": std * jax.random.normal(k, (fan_in, fan_out), dtype),
+                   "b": jnp.zeros((fan_out,), dtype)})
+  return params
+
+
+def mlp_forward(params: list, x: jnp.ndarray, act: str) -> jnp.ndarray:
+  """The network's output (the head's parameters) for inputs x [N, D]."""
+  fn = activation(act).fn
+  for layer in params[:-1]:
+    x = fn(x @ layer["w"] + layer["b"])
+  return x @ params[-1]["w"] + params[-1]["b"]
+
+
+def random_biases(key: jax.Array, params: list, scale: float = 0.1) -> list:
+  """The same params with small random biases, so tests do not rest on zero biases."""
+  keys = jax.random.split(key, len(params))
+  return [{"w": p["w"], "b": scale * jax.random.normal(k, p["b"].shape, p["b"].dtype)}
+          for k, p in zip(keys, params)]

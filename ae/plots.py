@@ -1,0 +1,101 @@
+"""Matplotlib figures (Agg backend, no display needed). Each function returns a Figure; save it
+with `ae.cli.save_figure`."""
+
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402
+import numpy as np  # noqa: E402
+
+LOSS_NAMES = {"mse": "quadratic (MSE)", "ce": "cross-entropy"}
+
+
+def loss_comparison(metrics: dict, lr: float):
+  fig, axes = plt.subplots(1, 2, figsize=(10, 3.8))
+  for kind, m in metrics.items():
+    axes[0].plot(m["outputs"], label=LOSS_NAMES.get(kind, kind))
+    axes[1].plot(m["losses"], label=LOSS_NAMES.get(kind, kind))
+  axes[0].set(xlabel="epoch", ylabel="output a = sigmoid(w x + b)", ylim=(0, 1),
+              title=f"one neuron, x = 1, y = 0, eta = {lr:g}")
+  axes[1].set(xlabel="epoch", ylabel="loss", title="loss")
+  for ax in axes:
+    ax.legend()
+    ax.grid(alpha=0.3)
+  return fig
+
+
+def taylor(result, title: str):
+  fig, ax = plt.subplots(figsize=(6, 4.5))
+  eps = result.epsilons
+  for i, r in enumerate(result.remainders):
+    ax.loglog(eps, r, "o-", label=f"R{i} (expected order {i + 1})")
+    ax.loglog(eps, r[0] * (eps / eps[0]) ** (i + 1), ":", color=ax.lines[-1].get_color())
+  ax.set(xlabel="eps", ylabel="remainder", title=title)
+  ax.legend(title="dotted: slope of the expected order", fontsize=8)
+  ax.grid(alpha=0.3, which="both")
+  return fig
+
+
+def vanishing_gradient(metrics: dict):
+  inits = list(metrics["grad_norms"])
+  fig, axes = plt.subplots(1, len(inits), figsize=(4.2 * len(inits), 3.8), squeeze=False)
+  for ax, init in zip(axes[0], inits):
+    for act, norms in metrics["grad_norms"][init].items():
+      ax.semilogy(np.arange(1, len(norms) + 1), norms, "o-", label=act)
+    ax.set(xlabel="layer (1 = input side)", ylabel="||dL/dW_l||", title=f"init: {init}")
+    ax.legend()
+    ax.grid(alpha=0.3, which="both")
+  fig.suptitle(f"gradient norm per layer, depth {metrics['depth']}")
+  return fig
+
+
+def likelihood_samples(tops, panels: dict):
+  """Rows: held-out examples; columns: the top half with each panel's bottom half below it."""
+  tops = np.asarray(tops).reshape(-1, 7, 14)
+  n, names = tops.shape[0], list(panels)
+  fig, axes = plt.subplots(n, len(names), figsize=(1.5 * len(names), 1.6 * n), squeeze=False)
+  for j, name in enumerate(names):
+    bottoms = np.asarray(panels[name]).reshape(-1, 7, 14)
+    for i in range(n):
+      ax = axes[i, j]
+      ax.imshow(np.clip(np.concatenate([tops[i], bottoms[i]]), 0, 1), cmap="gray", vmin=0, vmax=1)
+      ax.axhline(6.5, color="tab:red", lw=0.8)
+      ax.set_xticks([])
+      ax.set_yticks([])
+    axes[0, j].set_title(name, fontsize=8)
+  fig.suptitle("p(bottom | top): given the top half (above the red line), the bottom half", fontsize=9)
+  return fig
+
+
+def curves(series: dict, xlabel: str, ylabel: str, logy: bool = True):
+  """One panel per named curve (they live on different scales)."""
+  fig, axes = plt.subplots(1, len(series), figsize=(4 * len(series), 3.4), squeeze=False)
+  for ax, (name, values) in zip(axes[0], series.items()):
+    values = np.asarray(values, dtype=float)
+    (ax.semilogy if logy and np.all(values[np.isfinite(values)] > 0) else ax.plot)(values)
+    ax.set(xlabel=xlabel, ylabel=ylabel, title=name)
+    ax.grid(alpha=0.3, which="both")
+  return fig
+
+
+def descent(metrics: dict):
+  fig, axes = plt.subplots(1, 2, figsize=(11, 4))
+  for name in ("gd_with_rules", "gd_every_step", "adam"):
+    m = metrics[name]
+    axes[0].semilogy(m["losses"], label=f"{name} ({m['rejected']} rejected)")
+  g = metrics["gd_with_rules"]
+  rejected = [i for i, a in enumerate(g["accepted"]) if not a]
+  axes[0].semilogy(rejected, [g["losses"][i] for i in rejected], "rx", label="rejected attempt")
+  axes[0].set(xlabel="step attempt", ylabel="mean NLL", title="loss")
+  axes[0].legend(fontsize=8)
+  steps = np.arange(len(g["actual"]))
+  axes[1].plot(steps, g["predicted_first"], label="predicted, first order: eta ||g||^2")
+  axes[1].plot(steps, g["predicted_second"], label="predicted, second order")
+  axes[1].plot(steps, g["actual"], "k.", ms=3, label="actual decrease")
+  axes[1].set_yscale("symlog", linthresh=1e-4)
+  axes[1].set(xlabel="step attempt", ylabel="L(theta) - L(theta + u)",
+              title="Taylor predictions vs actual decrease (GD with rules)")
+  axes[1].legend(fontsize=8)
+  for ax in axes:
+    ax.grid(alpha=0.3)
+  return fig

@@ -1,0 +1,1 @@
+"""Thin absl-flag binaries over the `ae` library: `python -m experiments.NAME --workdir=...`."""
