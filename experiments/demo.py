@@ -1,0 +1,59 @@
+r"""The main job: runs every chapter binary with its defaults, each into WORKDIR/NAME, and prints
+each one's table, then where everything is.
+
+  python -m experiments.demo --workdir=runs/demo
+"""
+
+import os
+import subprocess
+import sys
+import time
+
+from absl import flags
+
+from ae import cli
+
+WORKDIR = flags.DEFINE_string("workdir", "runs/demo", "Root directory of all outputs.")
+ONLY = flags.DEFINE_list("only", [], "Run only these steps (default: all).")
+EXTRA = flags.DEFINE_list("extra_args", [], "Extra flags passed to every step (e.g. --data_dir=...).")
+
+# (name, module, flags): the chapter first, then the autoencoders.
+STEPS = [
+    ("loss_comparison", "loss_comparison", []),
+    ("gradient_check", "gradient_check", []),
+    ("taylor_check", "taylor_check", []),
+    ("vanishing_gradient", "vanishing_gradient", []),
+    ("likelihood_view", "likelihood_view", []),
+    ("descent", "descent", []),
+]
+
+
+def main(argv):
+  del argv
+  names = [s[0] for s in STEPS]
+  unknown = sorted(set(ONLY.value) - set(names))
+  if unknown:
+    raise cli.usage_error("only", f"unknown step {', '.join(unknown)}; choose from {', '.join(names)}.")
+  root = cli.prepare_workdir(WORKDIR.value)
+  summary, failed = [], []
+  for name, module, args in STEPS:
+    if ONLY.value and name not in ONLY.value:
+      continue
+    workdir = os.path.join(root, name)
+    command = [sys.executable, "-m", f"experiments.{module}", f"--workdir={workdir}", *args,
+               *EXTRA.value]
+    print(f"\n=== {name}: python -m experiments.{module} --workdir={workdir} "
+          f"{' '.join(args + EXTRA.value)}", flush=True)
+    start = time.time()
+    code = subprocess.call(command)
+    seconds = time.time() - start
+    summary.append([name, "ok" if code == 0 else f"exit {code}", f"{seconds:.0f}s", workdir])
+    if code != 0:
+      failed.append(name)
+  print("\n" + cli.format_table(["step", "status", "time", "outputs"], summary))
+  if failed:
+    sys.exit(1)
+
+
+if __name__ == "__main__":
+  cli.run(main)

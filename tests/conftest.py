@@ -1,0 +1,64 @@
+"""Shared fixtures: strict JAX settings, a tiny generated IDX dataset, a binary runner."""
+
+import os
+import subprocess
+import sys
+
+import jax
+import numpy as np
+import pytest
+
+from ae import data
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+SHARED_MNIST = os.path.join(ROOT, "..", "shared", "data", "mnist")
+
+# float32 by default, as in training; the gradient tests ask for float64 with the x64 fixture.
+# (jax_numpy_dtype_promotion="strict" is not set: optax's own Adam update mixes int and float.)
+jax.config.update("jax_enable_x64", False)
+
+
+@pytest.fixture
+def x64():
+  """float64 inside one test (the gradient tests), restored afterwards."""
+  with jax.enable_x64(True):
+    yield
+
+
+def make_images(rng: np.random.Generator, n: int) -> tuple[np.ndarray, np.ndarray]:
+  """n 28x28 uint8 images of blurry class-dependent bars, and their labels."""
+  labels = rng.integers(0, 10, size=n).astype(np.uint8)
+  images = np.zeros((n, 28, 28), np.float64)
+  for i, label in enumerate(labels):
+    row = 3 + 2 * int(label)
+    images[i, row:row + 4, 4:24] = 1.0
+    images[i] += 0.3 * rng.random((28, 28))
+  return np.clip(images * 255, 0, 255).astype(np.uint8), labels
+
+
+def write_dataset(directory: str, n_train: int, n_test: int, seed: int = 0, gz: bool = True):
+  os.makedirs(directory, exist_ok=True)
+  rng = np.random.default_rng(seed)
+  for split, n in (("train", n_train), ("test", n_test)):
+    images, labels = make_images(rng, n)
+    image_name, label_name = data.idx_filenames(split)
+    suffix = ".gz" if gz else ""
+    data.write_idx(os.path.join(directory, image_name + suffix), images)
+    data.write_idx(os.path.join(directory, label_name + suffix), labels)
+
+
+@pytest.fixture(scope="session")
+def tiny_data_dir(tmp_path_factory):
+  """A directory with mnist/ and fashion_mnist/ sub-directories of small generated IDX files."""
+  root = tmp_path_factory.mktemp("data")
+  write_dataset(str(root / "mnist"), 256, 128, seed=1)
+  write_dataset(str(root / "fashion_mnist"), 256, 128, seed=2)
+  return str(root)
+
+
+def run_binary(name: str, *args: str, env: dict | None = None) -> subprocess.CompletedProcess:
+  """Runs `python -m experiments.NAME args...` from the repository root."""
+  full_env = {k: v for k, v in os.environ.items() if k != "AE_DATA_DIR"}
+  full_env.update(TF_CPP_MIN_LOG_LEVEL="3", **(env or {}))
+  return subprocess.run([sys.executable, "-m", f"experiments.{name}", *args], cwd=ROOT,
+                        env=full_env, capture_output=True, text=True, timeout=600)
