@@ -8,9 +8,13 @@ import sys
 import tempfile
 from typing import Callable, Sequence
 
-from absl import app, flags
+# TensorFlow (behind tfds and the TensorBoard writer) prints C++ start-up notes unless told not to.
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
-from ae.data import DataError
+from absl import app, flags  # noqa: E402
+from absl import logging as absl_logging  # noqa: E402
+
+from ae.data import DataError  # noqa: E402
 
 FLAGS = flags.FLAGS
 USAGE_EXIT = 2
@@ -37,11 +41,16 @@ def usage_error(flag: str, message: str) -> app.UsageError:
 def run(main: Callable[[Sequence[str]], object]) -> None:
   """app.run with exit code 2 for bad flags, unusable data and runs that cannot go on."""
   def guarded(argv):
-    if len(argv) > 1:
-      raise app.UsageError(f"unexpected arguments {argv[1:]}; every option is a --flag.",
-                           exitcode=USAGE_EXIT)
+    if not FLAGS["verbosity"].present:  # Orbax and JAX log every step at INFO level.
+      absl_logging.set_verbosity(absl_logging.WARNING)
     try:
+      if len(argv) > 1:
+        raise app.UsageError(f"unexpected arguments {argv[1:]}; every option is a --flag.")
       return main(argv)
+    except app.UsageError as e:   # One sentence, not absl's page of module docs.
+      sys.stderr.write(f"FATAL Flags parsing error: {e}\n"
+                       "Pass --helpshort or --helpfull to see help on flags.\n")
+      sys.exit(USAGE_EXIT)
     except (DataError, RunError) as e:
       sys.stderr.write(f"error: {e}\n")
       sys.exit(USAGE_EXIT)
@@ -83,6 +92,22 @@ def write_json(path: str, obj) -> None:
       json.dump(obj, f, indent=1, default=_to_python)
       f.write("\n")
   _atomic_write(path, write)
+
+
+def write_lines(path: str, lines: Sequence[str]) -> None:
+  """Replaces a text file atomically with these lines."""
+  def write(tmp):
+    with open(tmp, "w") as f:
+      f.writelines(line + "\n" for line in lines)
+  _atomic_write(path, write)
+
+
+def append_line(path: str, line: str) -> None:
+  """Appends one whole line and syncs it to disk (metrics.jsonl grows a line at a time)."""
+  with open(path, "a") as f:
+    f.write(line + "\n")
+    f.flush()
+    os.fsync(f.fileno())
 
 
 def save_figure(fig, path: str) -> None:

@@ -29,6 +29,11 @@ SPLITS = ("train", "test")
 DEBIAN_DIRS = {"fashion_mnist": "/usr/share/datasets/fashion-mnist"}
 _PREFIX = {"train": "train", "test": "t10k"}
 IMAGE_SHAPE = (28, 28, 1)
+CLASS_NAMES = {
+    "mnist": [str(i) for i in range(10)],
+    "fashion_mnist": ["T-shirt/top", "Trouser", "Pullover", "Dress", "Coat", "Sandal", "Shirt",
+                      "Sneaker", "Bag", "Ankle boot"],
+}
 
 
 class DataError(Exception):

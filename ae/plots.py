@@ -99,3 +99,68 @@ def descent(metrics: dict):
   for ax in axes:
     ax.grid(alpha=0.3)
   return fig
+
+
+# ----------------------------------------------------------------------------- autoencoders
+
+
+def image_rows(rows: dict, title: str):
+  """One row of 28x28 images per entry; each value is [n, 784] in [0, 1]."""
+  names = list(rows)
+  n = np.asarray(rows[names[0]]).shape[0]
+  fig, axes = plt.subplots(len(names), n, figsize=(1.1 * n, 1.25 * len(names)), squeeze=False)
+  for i, name in enumerate(names):
+    images = np.clip(np.asarray(rows[name]).reshape(-1, 28, 28), 0, 1)
+    for j in range(n):
+      axes[i, j].imshow(images[j], cmap="gray", vmin=0, vmax=1)
+      axes[i, j].set_xticks([])
+      axes[i, j].set_yticks([])
+    axes[i, 0].set_ylabel(name, fontsize=8)
+  fig.suptitle(title, fontsize=10)
+  return fig
+
+
+def latent_scatter(codes, labels, class_names, title: str):
+  codes, labels = np.asarray(codes), np.asarray(labels)
+  fig, ax = plt.subplots(figsize=(7.5, 6.5))
+  cmap = plt.get_cmap("tab10")
+  for c, name in enumerate(class_names):
+    pts = codes[labels == c]
+    ax.scatter(pts[:, 0], pts[:, 1], s=2, alpha=0.5, color=cmap(c), label=name)
+  ax.legend(markerscale=6, fontsize=8, loc="best")
+  ax.set(xlabel="z1", ylabel="z2", title=title)
+  return fig
+
+
+def learning_curves(history: list):
+  fig, axes = plt.subplots(1, 2, figsize=(10, 3.6))
+  epochs = [h["epoch"] for h in history]
+  for key, ax in (("loss", axes[0]), ("nll", axes[1])):
+    ax.plot(epochs, [h[f"train_{key}"] for h in history], "o-", label="train")
+    ax.plot(epochs, [h[f"test_{key}"] for h in history], "s-", label="test")
+    ax.set(xlabel="epoch", ylabel=f"{key} (nats per example)", title=key)
+    ax.legend()
+    ax.grid(alpha=0.3)
+  return fig
+
+
+def retrieval(queries, neighbours, title: str):
+  """queries [Q, 784]; neighbours [Q, k, 784]: each row, the query then its nearest codes."""
+  queries, neighbours = np.asarray(queries), np.asarray(neighbours)
+  q, k = neighbours.shape[:2]
+  fig, axes = plt.subplots(q, k + 1, figsize=(1.1 * (k + 1), 1.15 * q), squeeze=False)
+  for i in range(q):
+    for j in range(k + 1):
+      img = queries[i] if j == 0 else neighbours[i, j - 1]
+      axes[i, j].imshow(img.reshape(28, 28), cmap="gray", vmin=0, vmax=1)
+      axes[i, j].set_xticks([])
+      axes[i, j].set_yticks([])
+      if j == 0:
+        for spine in axes[i, j].spines.values():
+          spine.set_color("tab:red")
+          spine.set_linewidth(2)
+  axes[0, 0].set_title("query", fontsize=8)
+  for j in range(1, k + 1):
+    axes[0, j].set_title(f"#{j}", fontsize=8)
+  fig.suptitle(title, fontsize=10)
+  return fig

@@ -1,0 +1,34 @@
+"""Orbax checkpoints of a TrainState (step, params, optimizer state) under WORKDIR/checkpoints.
+
+Orbax writes each step into a temporary directory and renames it when complete, so a run killed
+mid-save leaves no half-written checkpoint; `latest_step()` only sees finished ones.
+"""
+
+import os
+
+import jax
+import orbax.checkpoint as ocp
+
+
+def manager(workdir: str, keep: int = 3) -> ocp.CheckpointManager:
+  options = ocp.CheckpointManagerOptions(max_to_keep=keep, create=True,
+                                         enable_async_checkpointing=False)
+  return ocp.CheckpointManager(os.path.abspath(os.path.join(workdir, "checkpoints")),
+                               options=options)
+
+
+def _items(state) -> dict:
+  return {"step": state.step, "params": state.params, "opt_state": state.opt_state}
+
+
+def save(mngr: ocp.CheckpointManager, step: int, state) -> None:
+  mngr.save(step, args=ocp.args.StandardSave(_items(state)))
+  mngr.wait_until_finished()
+
+
+def restore(mngr: ocp.CheckpointManager, state, step: int | None = None):
+  """`state` with step, params and opt_state from the checkpoint (latest when step is None)."""
+  step = mngr.latest_step() if step is None else step
+  abstract = jax.tree.map(ocp.utils.to_shape_dtype_struct, _items(state))
+  restored = mngr.restore(step, args=ocp.args.StandardRestore(abstract))
+  return state.replace(**restored)

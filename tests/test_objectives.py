@@ -1,0 +1,189 @@
+"""Each objective on fixed inputs against an independent numpy computation; the contractive
+penalty against a brute-force Jacobian and the sigmoid closed form."""
+
+import dataclasses
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+import pytest
+from scipy import stats
+
+from ae import corruption, likelihoods, models, objectives
+from ae.config import ConfigError, TrainConfig
+
+CONFIG = TrainConfig(latent_dim=3, hidden=(6,), activation="tanh")
+
+
+def _setup(config, n=5, seed=0):
+  rng = np.random.default_rng(seed)
+  images = rng.integers(0, 256, size=(n, 784)).astype(np.uint8)
+  model = models.build(config)
+  params = model.init(jax.random.PRNGKey(seed), jnp.zeros((1, 784)))
+  return model, params, {"image": jnp.asarray(images), "label": jnp.zeros(n, jnp.int32)}
+
+
+def _numpy_forward(params, x, config):
+  """The autoencoder by hand in float64: returns (pre_code, code, decoder outputs)."""
+  act = {"tanh": np.tanh, "relu": lambda v: np.maximum(v, 0)}[config.activation]
+  code_act = {"linear": lambda v: v, "sigmoid": lambda v: 1 / (1 + np.exp(-v))}[config.code]
+
+  def mlp(p, h):
+    layers = sorted(p["mlp"], key=lambda name: int(name.split("_")[1]))
+    for i, name in enumerate(layers):
+      h = h @ np.asarray(p["mlp"][name]["kernel"], np.float64) + np.asarray(
+          p["mlp"][name]["bias"], np.float64)
+      if i < len(layers) - 1:
+        h = act(h)
+    return h
+
+  pre = mlp(params["params"]["encoder"], x)
+  code = code_act(pre)
+  return pre, code, mlp(params["params"]["decoder"], code)
+
+
+def _bce(x, logits):
+  p = 1 / (1 + np.exp(-logits))
+  return -np.sum(x * np.log(p) + (1 - x) * np.log(1 - p), axis=1)
+
+
+def test_ae_objective_against_numpy():
+  model, params, batch = _setup(CONFIG)
+  loss, metrics = objectives.make_objective(CONFIG, model)(params, batch, jax.random.PRNGKey(0))
+  x = np.asarray(batch["image"], np.float64) / 255
+  expected = _bce(x, _numpy_forward(params, x, CONFIG)[2]).mean()
+  np.testing.assert_allclose(float(loss), expected, rtol=1e-5)
+  assert float(metrics["penalty"]) == 0.0 and float(metrics["nll"]) == float(loss)
+
+
+def test_gaussian_likelihood_objective_against_scipy():
+  config = dataclasses.replace(CONFIG, likelihood="gaussian", sigma=0.5)
+  model, params, batch = _setup(config, seed=1)
+  loss, _ = objectives.make_objective(config, model)(params, batch, jax.random.PRNGKey(0))
+  x = np.asarray(batch["image"], np.float64) / 255
+  mean = _numpy_forward(params, x, config)[2]
+  expected = -stats.norm.logpdf(x, mean, 0.5).sum(1).mean()
+  np.testing.assert_allclose(float(loss), expected, rtol=1e-5)
+
+
+def test_dae_objective_targets_the_clean_input():
+  config = dataclasses.replace(CONFIG, model="dae", noise="salt_pepper", noise_level=0.25)
+  model, params, batch = _setup(config, seed=2)
+  rng = jax.random.PRNGKey(7)
+  loss, _ = objectives.make_objective(config, model)(params, batch, rng)
+  x = np.asarray(batch["image"], np.float32) / 255
+  noisy = np.asarray(corruption.corrupt(jax.random.split(rng)[1], jnp.asarray(x), "salt_pepper",
+                                        0.25), np.float64)
+  expected = _bce(x.astype(np.float64), _numpy_forward(params, noisy, config)[2]).mean()
+  np.testing.assert_allclose(float(loss), expected, rtol=1e-5)
+  clean_loss, _ = objectives.make_objective(dataclasses.replace(config, model="ae"), model)(
+      params, batch, rng)
+  assert abs(float(loss) - float(clean_loss)) > 1e-3  # The corruption does change the input.
+
+
+def test_sae_objective_and_kl_against_numpy():
+  config = dataclasses.replace(CONFIG, model="sae", sparsity_target=0.1, sparsity_weight=0.5)
+  model, params, batch = _setup(config, seed=3)
+  loss, metrics = objectives.make_objective(config, model)(params, batch, jax.random.PRNGKey(0))
+  x = np.asarray(batch["image"], np.float64) / 255
+  pre, code, out = _numpy_forward(params, x, config)
+  rho_hat = code.mean(0)
+  kl = 0.1 * np.log(0.1 / rho_hat) + 0.9 * np.log(0.9 / (1 - rho_hat))
+  np.testing.assert_allclose(float(metrics["penalty"]), 0.5 * kl.sum(), rtol=1e-4)
+  np.testing.assert_allclose(float(loss), _bce(x, out).mean() + 0.5 * kl.sum(), rtol=1e-5)
+
+
+def test_sparsity_kl_is_stable_for_saturated_units():
+  pre = jnp.array([[80.0, -80.0], [90.0, -95.0]])
+  kl = objectives.sparsity_kl(pre, 0.05)
+  assert bool(jnp.all(jnp.isfinite(kl)))
+  rho_hat = np.mean(1 / (1 + np.exp(np.array([80.0, 95.0]))))  # About 1e-35: no underflow here.
+  np.testing.assert_allclose(kl[1], 0.05 * np.log(0.05 / rho_hat)
+                             + 0.95 * np.log(0.95 / (1 - rho_hat)), rtol=1e-5)
+  assert float(objectives.sparsity_kl(jnp.full((4, 1), np.log(0.05 / 0.95)), 0.05)[0]) < 1e-6
+
+
+def test_contractive_penalty_against_brute_force_jacobian(x64):
+  rng = np.random.default_rng(4)
+  w1, w2 = rng.normal(size=(5, 4)) * 0.7, rng.normal(size=(4, 3)) * 0.7
+  encode = lambda x: jnp.tanh(jnp.tanh(x @ w1) @ w2)
+  x = rng.normal(size=(3, 5))
+  exact = objectives.jacobian_frobenius_sq(encode, jnp.asarray(x))
+  h = 1e-6
+  brute = []
+  for xi in x:
+    cols = [(np.asarray(encode(jnp.asarray(xi + h * e)[None]))[0]
+             - np.asarray(encode(jnp.asarray(xi - h * e)[None]))[0]) / (2 * h)
+            for e in np.eye(5)]
+    brute.append(np.sum(np.stack(cols) ** 2))
+  np.testing.assert_allclose(exact, brute, rtol=1e-7)
+
+
+def test_contractive_closed_form_for_a_sigmoid_layer(x64):
+  rng = np.random.default_rng(5)
+  w, b = jnp.asarray(rng.normal(size=(6, 4))), jnp.asarray(rng.normal(size=4))
+  x = jnp.asarray(rng.normal(size=(7, 6)))
+  exact = objectives.jacobian_frobenius_sq(lambda v: jax.nn.sigmoid(v @ w + b), x)
+  np.testing.assert_allclose(objectives.contractive_sigmoid_closed_form(w, b, x), exact,
+                             rtol=1e-12)
+
+
+def test_cae_objective_uses_the_encoder_jacobian():
+  config = dataclasses.replace(CONFIG, model="cae", contractive_weight=2.0)
+  model, params, batch = _setup(config, n=3, seed=6)
+  _, metrics = objectives.make_objective(config, model)(params, batch, jax.random.PRNGKey(0))
+  x = jnp.asarray(batch["image"], jnp.float32) / 255
+  encode = lambda v: model.apply(params, v, method=model.encode)
+  np.testing.assert_allclose(float(metrics["penalty"]),
+                             2.0 * float(objectives.jacobian_frobenius_sq(encode, x).mean()),
+                             rtol=1e-5)
+  assert float(metrics["penalty"]) > 0
+
+
+def test_corruptions():
+  x = jnp.full((200, 100), 0.5)
+  key = jax.random.PRNGKey(0)
+  masked = corruption.corrupt(key, x, "masking", 0.3)
+  assert abs(float(jnp.mean(masked == 0)) - 0.3) < 0.01
+  assert set(np.unique(masked).tolist()) == {0.0, 0.5}
+  sp = corruption.corrupt(key, x, "salt_pepper", 0.2)
+  assert abs(float(jnp.mean(sp != 0.5)) - 0.2) < 0.01
+  assert abs(float(jnp.mean(sp == 1.0)) - 0.1) < 0.01
+  g = corruption.corrupt(key, x, "gaussian", 0.1)
+  assert abs(float(jnp.std(g - x)) - 0.1) < 0.005
+  with pytest.raises(ValueError, match="unknown noise 'blur'"):
+    corruption.corrupt(key, x, "blur", 0.1)
+
+
+def test_learned_gaussian_likelihood_and_floor():
+  lik = likelihoods.get("gaussian_learned")
+  rng = np.random.default_rng(8)
+  x, mean, raw = rng.random((2, 4)), rng.random((2, 4)), rng.normal(size=(2, 4))
+  out = jnp.asarray(np.concatenate([mean, raw], 1), jnp.float32)
+  sigma = np.exp(np.asarray(likelihoods.bounded_log_scale(jnp.asarray(raw))))
+  np.testing.assert_allclose(lik.nll(jnp.asarray(x, jnp.float32), out),
+                             -stats.norm.logpdf(x, mean, sigma).sum(1), rtol=1e-5)
+  assert float(likelihoods.bounded_log_scale(jnp.array(-1e4))) == pytest.approx(np.log(0.01))
+  assert lik.sample(jax.random.PRNGKey(0), out).shape == (2, 4)
+  assert lik.mean(out).shape == (2, 4)
+
+
+@pytest.mark.parametrize("changes,field,message", [
+    ({"model": "vae"}, "model", "'vae' does not exist"),
+    ({"latent_dim": 0}, "latent_dim", "must be at least 1"),
+    ({"likelihood": "poisson"}, "likelihood", "'poisson' does not exist"),
+    ({"binarize": "dynamic", "likelihood": "gaussian"}, "binarize", "goes with"),
+    ({"noise_level": 1.5}, "noise_level", "probability"),
+    ({"learning_rate": 0.0}, "learning_rate", "positive"),
+])
+def test_config_errors_name_the_field(changes, field, message):
+  with pytest.raises(ConfigError, match=message) as err:
+    dataclasses.replace(TrainConfig(), **changes).validate()
+  assert err.value.field == field
+
+
+def test_config_json_roundtrip(tmp_path):
+  config = TrainConfig(model="sae", hidden=(32, 16), max_train_examples=10)
+  path = tmp_path / "config.json"
+  path.write_text(__import__("json").dumps(config.to_dict()))
+  assert TrainConfig.load(str(path)) == config

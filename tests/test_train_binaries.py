@@ -1,0 +1,88 @@
+"""experiments.train and experiments.evaluate end to end on tiny data; bad input exits 2."""
+
+import json
+import os
+
+import pytest
+
+from tests.conftest import run_binary
+
+QUICK = ("--hidden=32", "--batch_size=32", "--epochs=2", "--learning_rate=0.003")
+
+
+def _train(workdir, data_dir, *args, preset=()):
+  """Flags in the order absl applies them: preset file, then QUICK, then args (last wins)."""
+  result = run_binary("train", f"--workdir={workdir}", f"--data_dir={data_dir}", *preset, *QUICK,
+                      *args)
+  assert result.returncode == 0, result.stderr[-3000:]
+  return result
+
+
+def test_train_then_evaluate_dae_latent2(tmp_path, tiny_data_dir):
+  wd = tmp_path / "dae"
+  out = _train(wd, tiny_data_dir, "--model=dae", "--latent_dim=2", "--noise=gaussian",
+               "--noise_level=0.2")
+  assert "outputs in" in out.stdout
+  for name in ("config.json", "metrics.jsonl", "metrics.json", "reconstructions.png",
+               "denoising.png", "latent.png", "learning_curves.png"):
+    assert (wd / name).exists(), name
+  config = json.loads((wd / "config.json").read_text())
+  assert config["model"] == "dae" and config["latent_dim"] == 2 and config["hidden"] == [32]
+  assert config["noise"] == "gaussian" and config["seed"] == 0
+  rows = [json.loads(line) for line in (wd / "metrics.jsonl").read_text().splitlines()]
+  assert [r["epoch"] for r in rows] == [1, 2]
+  assert {"epoch", "train_loss", "test_loss"} <= set(rows[0])
+  assert json.loads((wd / "metrics.json").read_text())["test_loss"] == rows[-1]["test_loss"]
+  assert sorted(os.listdir(wd / "checkpoints")) == ["1", "2"]
+
+  result = run_binary("evaluate", f"--workdir={wd}", "--queries=3", "--neighbours=4")
+  assert result.returncode == 0, result.stderr[-3000:]
+  ev = json.loads((wd / "eval.json").read_text())
+  for key in ("knn_accuracy_k1", "knn_accuracy_k5", "linear_probe_accuracy"):
+    assert 0.0 <= ev[key] <= 1.0
+  assert ev["knn_accuracy_k5"] > 0.2   # Ten bar positions: far above chance (0.1).
+  assert ev["test_reconstruction_nll"] > 0 and ev["epoch"] == 2
+  assert (wd / "retrieval.png").exists()
+
+
+def test_flagfile_preset_and_resume_with_more_epochs(tmp_path, tiny_data_dir):
+  wd = tmp_path / "sae"
+  flagfile = os.path.join("experiments", "flagfiles", "sae.cfg")
+  _train(wd, tiny_data_dir, "--latent_dim=8", preset=[f"--flagfile={flagfile}"])
+  assert json.loads((wd / "config.json").read_text())["sparsity_target"] == 0.05
+  result = _train(wd, tiny_data_dir, "--latent_dim=8", "--epochs=3",
+                  preset=[f"--flagfile={flagfile}"])
+  assert "resuming from the checkpoint of epoch 2" in result.stderr
+  rows = [json.loads(line) for line in (wd / "metrics.jsonl").read_text().splitlines()]
+  assert [r["epoch"] for r in rows] == [1, 2, 3]
+  refused = run_binary("train", f"--workdir={wd}", f"--data_dir={tiny_data_dir}", *QUICK,
+                       "--model=cae")
+  assert refused.returncode == 2 and "holds a run with different --latent_dim, --model" in refused.stderr
+
+
+@pytest.mark.parametrize("args,message", [
+    (["--model=vae"], "--model: 'vae' does not exist; choose one of ae, dae, sae, cae."),
+    (["--dataset=cifar10"], "--dataset"),
+    (["--likelihood=poisson"], "--likelihood: 'poisson' does not exist"),
+    (["--latent_dim=0"], "--latent_dim: must be at least 1, not 0."),
+    (["--hidden=64,x"], "--hidden: widths must be integers"),
+    (["--batch_size=1000"], "fewer than --batch_size=1000"),
+])
+def test_train_bad_input_exits_2(tmp_path, tiny_data_dir, args, message):
+  result = run_binary("train", f"--workdir={tmp_path / 'w'}", f"--data_dir={tiny_data_dir}",
+                      *args)
+  assert result.returncode == 2, result.stderr[-2000:]
+  assert message in result.stderr
+  assert "Traceback" not in result.stderr
+
+
+def test_train_unwritable_workdir_and_evaluate_without_a_run(tmp_path, tiny_data_dir):
+  blocker = tmp_path / "file"
+  blocker.write_text("")
+  result = run_binary("train", f"--workdir={blocker}/run", f"--data_dir={tiny_data_dir}")
+  assert result.returncode == 2 and "--workdir" in result.stderr
+  empty = tmp_path / "empty"
+  empty.mkdir()
+  result = run_binary("evaluate", f"--workdir={empty}")
+  assert result.returncode == 2 and "train first" in result.stderr
+  assert "Traceback" not in result.stderr
