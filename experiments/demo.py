@@ -15,16 +15,18 @@ from ae import cli
 
 WORKDIR = flags.DEFINE_string("workdir", "runs/demo", "Root directory of all outputs.")
 ONLY = flags.DEFINE_list("only", [], "Run only these steps (default: all).")
-EXTRA = flags.DEFINE_list("extra_args", [], "Extra flags passed to every step (e.g. --data_dir=...).")
 
-# (name, module, flags): the chapter first, then the autoencoders.
+# (name, module, flags, workdir under --workdir): the chapter first, then the autoencoders.
 STEPS = [
-    ("loss_comparison", "loss_comparison", []),
-    ("gradient_check", "gradient_check", []),
-    ("taylor_check", "taylor_check", []),
-    ("vanishing_gradient", "vanishing_gradient", []),
-    ("likelihood_view", "likelihood_view", []),
-    ("descent", "descent", []),
+    ("loss_comparison", "loss_comparison", [], "loss_comparison"),
+    ("gradient_check", "gradient_check", [], "gradient_check"),
+    ("taylor_check", "taylor_check", [], "taylor_check"),
+    ("vanishing_gradient", "vanishing_gradient", [], "vanishing_gradient"),
+    ("likelihood_view", "likelihood_view", [], "likelihood_view"),
+    ("descent", "descent", [], "descent"),
+    ("train_ae_latent2", "train", ["--model=ae", "--latent_dim=2", "--epochs=3"], "ae_latent2"),
+    ("evaluate_ae_latent2", "evaluate", [], "ae_latent2"),
+    ("resume_check", "resume_check", ["--train_args=--model=ae,--epochs=3"], "resume_check"),
 ]
 
 
@@ -36,14 +38,13 @@ def main(argv):
     raise cli.usage_error("only", f"unknown step {', '.join(unknown)}; choose from {', '.join(names)}.")
   root = cli.prepare_workdir(WORKDIR.value)
   summary, failed = [], []
-  for name, module, args in STEPS:
+  for name, module, args, subdir in STEPS:
     if ONLY.value and name not in ONLY.value:
       continue
-    workdir = os.path.join(root, name)
-    command = [sys.executable, "-m", f"experiments.{module}", f"--workdir={workdir}", *args,
-               *EXTRA.value]
-    print(f"\n=== {name}: python -m experiments.{module} --workdir={workdir} "
-          f"{' '.join(args + EXTRA.value)}", flush=True)
+    workdir = os.path.join(root, subdir)
+    command = [sys.executable, "-m", f"experiments.{module}", f"--workdir={workdir}", *args]
+    print(f"\n=== {name}: python -m experiments.{module} --workdir={workdir} {' '.join(args)}",
+          flush=True)
     start = time.time()
     code = subprocess.call(command)
     seconds = time.time() - start

@@ -18,7 +18,7 @@ import jax.numpy as jnp
 import numpy as np
 import optax
 
-from ae import cli, descent, nll, plots
+from ae import cli, descent, likelihoods, nll, plots
 from experiments import common
 
 ROWS = flags.DEFINE_integer("rows", 4000, "Real rows (test split); the last quarter is held out.")
@@ -27,7 +27,7 @@ LR = flags.DEFINE_float("lr", 0.01, "Adam learning rate for the learned-sigma mo
 SIGMA_STEPS = flags.DEFINE_integer("sigma_steps", 2000, "Adam steps for the learned-sigma model.")
 COMPONENTS = flags.DEFINE_integer("components", 32, "Whitened principal components of the top "
                                   "half used as inputs (a well-posed design: unique parameters).")
-SIGMA_MIN = flags.DEFINE_float("sigma_min", 0.01, "Floor of the learned sigma (pixels are "
+SIGMA_MIN = flags.DEFINE_float("sigma_min", likelihoods.SIGMA_MIN, "Floor of the learned sigma (pixels are "
                                "quantized, so sigma -> 0 would give unbounded likelihoods).")
 for _name in ("rows", "components", "steps", "lr", "sigma_steps", "sigma_min"):
   common.positive(_name)
@@ -69,9 +69,8 @@ def relative_diff(a, b) -> float:
 
 
 def log_sigma(p, x):
-  """Heteroscedastic log sigma(x) = log(sigma_min) + softplus(linear(x)): bounded below."""
-  floor = jnp.log(SIGMA_MIN.value)
-  return floor + jax.nn.softplus(linear(p, x) - floor)
+  """Heteroscedastic log sigma(x), bounded below by log(--sigma_min)."""
+  return likelihoods.bounded_log_scale(linear(p, x), SIGMA_MIN.value)
 
 
 def main(argv):

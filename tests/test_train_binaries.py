@@ -86,3 +86,20 @@ def test_train_unwritable_workdir_and_evaluate_without_a_run(tmp_path, tiny_data
   result = run_binary("evaluate", f"--workdir={empty}")
   assert result.returncode == 2 and "train first" in result.stderr
   assert "Traceback" not in result.stderr
+
+
+def test_resume_check_kills_and_resumes_to_identical_metrics(tmp_path, tiny_data_dir):
+  train_args = ",".join([f"--data_dir={tiny_data_dir}", *QUICK, "--epochs=40"])
+  result = run_binary("resume_check", f"--workdir={tmp_path}", "--kill_after=2",
+                      f"--train_args={train_args}")
+  assert result.returncode == 0, result.stderr[-3000:]
+  metrics = json.loads((tmp_path / "metrics.json").read_text())
+  assert metrics["identical"] is True
+  assert metrics["killed_after_epochs_logged"] < 40
+  assert metrics["resumed_from"].startswith("resuming from the checkpoint of epoch")
+  assert metrics["straight"]["epoch"] == metrics["resumed"]["epoch"] == 40
+
+
+def test_demo_rejects_unknown_step(tmp_path):
+  result = run_binary("demo", f"--workdir={tmp_path}", "--only=loss_comparison,nope")
+  assert result.returncode == 2 and "--only: unknown step nope" in result.stderr
