@@ -10,7 +10,6 @@
                                      resume from the latest checkpoint, NaN guard, progress
 """
 
-import functools
 import json
 import os
 import sys
@@ -125,17 +124,20 @@ def _progress(total: int, initial: int):
   return None
 
 
-def train_and_evaluate(config: TrainConfig, workdir: str, on_epoch: Callable | None = None):
+def train_and_evaluate(config: TrainConfig, workdir: str, splits: dict | None = None,
+                       on_epoch: Callable | None = None):
   """Trains config's model, resuming from workdir's latest checkpoint if there is one.
 
-  Returns (state, history) where history is the list of per-epoch metric dicts.
+  `splits` (from `load_splits(config)`) is loaded when not given. `on_epoch(epoch, state, row)`
+  is called after each epoch's checkpoint. Returns (state, history), history being the list of
+  per-epoch metric dicts.
   """
   from flax.metrics import tensorboard
 
   config.validate()
   os.makedirs(workdir, exist_ok=True)
-  splits = load_splits(config)
-  (train_images, train_labels, source), (test_images, test_labels, _) = (
+  splits = splits or load_splits(config)
+  (train_images, train_labels, _), (test_images, test_labels, _) = (
       splits["train"], splits["test"])
   if train_images.shape[0] < config.batch_size:
     raise cli.RunError(f"the training split has {train_images.shape[0]} examples, fewer than "

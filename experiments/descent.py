@@ -12,7 +12,6 @@ import os
 
 from absl import flags
 import jax
-import jax.numpy as jnp
 import numpy as np
 import optax
 
@@ -55,18 +54,21 @@ def main(argv):
       "adam": descent.descend(loss_fn, params, optimizer=optax.adam(ADAM_LR.value),
                               learning_rate=1.0, enforce_decrease=False, **common_args)}
   metrics = {name: summarize(r) for name, r in runs.items()}
+  g = metrics["gd_with_rules"]
+  accepted = np.asarray(g["accepted"], bool)
+  actual = np.asarray(g["actual"])
+  for order in ("first", "second"):   # How far each Taylor prediction was from the truth.
+    error = np.abs(np.asarray(g[f"predicted_{order}"]) - actual)[accepted]
+    g[f"median_abs_error_{order}_order"] = float(np.median(error)) if error.size else None
   metrics["data_source"] = source
   cli.write_json(os.path.join(workdir, "metrics.json"), metrics)
   cli.save_figure(plots.descent(metrics), os.path.join(workdir, "descent.png"))
   rows = [[name, m["num_steps"], m["rejected"], m["losses"][0], m["final_loss"],
            "yes" if m["converged"] else "no"] for name, m in metrics.items() if name != "data_source"]
   print(cli.format_table(["run", "steps", "rejected", "start loss", "final loss", "converged"], rows))
-  g = metrics["gd_with_rules"]
-  acc = [i for i, a in enumerate(g["accepted"]) if a]
-  err1 = np.median([abs(g["predicted_first"][i] - g["actual"][i]) for i in acc]) if acc else np.nan
-  err2 = np.median([abs(g["predicted_second"][i] - g["actual"][i]) for i in acc]) if acc else np.nan
-  print(f"accepted GD steps: median |predicted - actual| decrease: first order {err1:.2e}, "
-        f"second order {err2:.2e}")
+  print(f"accepted GD steps: median |predicted - actual| decrease: first order "
+        f"{g['median_abs_error_first_order']:.2e}, second order "
+        f"{g['median_abs_error_second_order']:.2e}")
   print(f"outputs in {workdir}")
 
 

@@ -10,7 +10,6 @@ WORKDIR/retrieval.png: query test images with their nearest train images in late
 import os
 
 from absl import flags
-import jax.numpy as jnp
 
 from ae import checkpoints, cli, data, evaluate, likelihoods, plots, train
 from ae.config import ConfigError, TrainConfig
@@ -77,6 +76,7 @@ def main(argv):
       "linear_probe_accuracy": evaluate.linear_probe(train_codes, train_labels, test_codes,
                                                      test_labels, PROBE_STEPS.value),
       "train_examples": int(train_images.shape[0]), "test_examples": int(test_images.shape[0]),
+      "data_source": source,
   }
   cli.write_json(os.path.join(workdir, "eval.json"), result)
   q = min(QUERIES.value, test_images.shape[0])

@@ -113,7 +113,6 @@ def main(argv):
   scale_init = {"mean": p_gauss, "scale": jax.tree.map(jnp.zeros_like, init)}
   hetero = lambda p, xs, ys: nll.gaussian_nll(ys, linear(p["mean"], xs), log_sigma(p["scale"], xs))
   p_hetero, _ = fit_adam(lambda p: hetero(p, x_fit, y_fit).sum(), scale_init)
-  d = y_test.shape[1]
   test_mse = float(jnp.mean((y_test - linear(p_gauss, x_test)) ** 2))
   sigma_hat = float(jnp.sqrt(jnp.mean((y_fit - linear(p_gauss, x_fit)) ** 2)))
   metrics["learned_variance"] = {

@@ -16,9 +16,8 @@ import typing
 
 from absl import flags, logging
 import jax
-import jax.numpy as jnp
 
-from ae import cli, data, evaluate, likelihoods, plots, train
+from ae import cli, corruption, data, evaluate, likelihoods, models, plots, train
 from ae.config import ConfigError, TrainConfig
 from experiments import common
 
@@ -90,9 +89,8 @@ def check_resume(workdir: str, config: TrainConfig) -> None:
                           "or repeat the old flags to resume it.")
 
 
-def write_figures(workdir: str, config: TrainConfig, model, params, history) -> None:
-  splits = train.load_splits(dataclasses.replace(config, max_train_examples=1))
-  images, labels, _ = splits["test"]
+def write_figures(workdir: str, config: TrainConfig, model, params, history, test_split) -> None:
+  images, labels, _ = test_split
   likelihood = likelihoods.get(config.likelihood, config.sigma)
   shown = images[:10]
   mean = likelihood.mean(evaluate.reconstruct(model, params, shown))
@@ -100,7 +98,6 @@ def write_figures(workdir: str, config: TrainConfig, model, params, history) -> 
                                    f"{config.model} on {config.dataset}, latent {config.latent_dim}"),
                   os.path.join(workdir, "reconstructions.png"))
   if config.model == "dae":
-    from ae import corruption
     clean = data.to_float(shown)
     noisy = corruption.corrupt(jax.random.PRNGKey(config.seed), clean, config.noise,
                                config.noise_level)
@@ -124,12 +121,13 @@ def main(argv):
   cli.write_json(os.path.join(workdir, "config.json"), config.to_dict())
   logging.info("training %s on %s for %d epochs in %s", config.model, config.dataset,
                config.epochs, workdir)
-  model, state = train.create_state(config)
-  state, history = train.train_and_evaluate(config, workdir)
-  write_figures(workdir, config, model, state.params, history)
+  splits = train.load_splits(config)
+  state, history = train.train_and_evaluate(config, workdir, splits)
+  write_figures(workdir, config, models.build(config), state.params, history, splits["test"])
   final = dict(history[-1]) if history else {}
   final["epochs_run"] = len(history)
   final["device"] = str(jax.devices()[0].platform)
+  final["data_source"] = splits["train"][2]
   cli.write_json(os.path.join(workdir, "metrics.json"), final)
   rows = [[h["epoch"], h["train_loss"], h["test_loss"], h["test_nll"], h["test_penalty"],
            f"{h['train_examples_per_second']:.0f}"] for h in history]

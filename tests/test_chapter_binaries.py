@@ -98,6 +98,8 @@ def test_descent_rules(tmp_path, tiny_data_dir):
   assert np.all(np.diff(g["losses"]) <= 0)
   assert g["final_loss"] < g["losses"][0]
   assert len(metrics["adam"]["losses"]) == metrics["adam"]["num_steps"] + 1
+  # The second-order Taylor term predicts the actual decrease better than the first alone.
+  assert g["median_abs_error_second_order"] < g["median_abs_error_first_order"]
 
 
 @pytest.mark.parametrize("name,args,message", [
