@@ -2,6 +2,7 @@
 
 import json
 import os
+import sys
 
 import pytest
 
@@ -103,3 +104,25 @@ def test_resume_check_kills_and_resumes_to_identical_metrics(tmp_path, tiny_data
 def test_demo_rejects_unknown_step(tmp_path):
   result = run_binary("demo", f"--workdir={tmp_path}", "--only=loss_comparison,nope")
   assert result.returncode == 2 and "--only: unknown step nope" in result.stderr
+
+
+def test_benchmark_alone_and_side_by_side_with_a_reference(tmp_path, tiny_data_dir):
+  result = run_binary("benchmark", f"--data_dir={tiny_data_dir}", "--batch_size=32",
+                      "--epochs=2")
+  assert result.returncode == 0, result.stderr[-2000:]
+  ours = json.loads(result.stdout.strip().splitlines()[-1])
+  assert ours["steps_per_epoch"] == 256 // 32 and len(ours["epoch_s"]) == 2
+  assert ours["examples_per_s"] > 0
+  fake = tmp_path / "fake_reference.py"   # Stands in for torch: prints its JSON line.
+  fake.write_text("import json, sys\nprint('noise')\n"
+                  "print(json.dumps({'examples_per_s': 1000.0, 'argv': sys.argv[1:]}))\n")
+  result = run_binary("benchmark", f"--workdir={tmp_path / 'cmp'}", f"--data_dir={tiny_data_dir}",
+                      "--batch_size=32", "--epochs=2", "--repeats=2",
+                      f"--reference_python={sys.executable}", f"--reference_script={fake}",
+                      "--reference_args=--flush-denormal")
+  assert result.returncode == 0, result.stderr[-2000:]
+  metrics = json.loads((tmp_path / "cmp" / "metrics.json").read_text())
+  assert metrics["reference_examples_per_s"] == [1000.0, 1000.0]
+  assert len(metrics["ours_examples_per_s"]) == 2
+  assert metrics["speedup"] == pytest.approx(metrics["ours_median"] / 1000.0, rel=1e-3)
+  assert metrics["runs"]["reference"][0]["argv"][-1] == "--flush-denormal"

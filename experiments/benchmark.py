@@ -1,0 +1,131 @@
+r"""Training-core throughput, side by side with the PyTorch reference in one run.
+
+Our side: the AE with the reference's layer sizes (784-400-20-400-784, ReLU, Bernoulli logits,
+Adam 1e-3, shuffled in-memory batches, last partial batch dropped), trained by `ae.train`'s
+scanned, donated epochs on Fashion-MNIST. Epoch 1 includes compilation; examples/s is the median
+over the later epochs. The reference (../shared/bench/torch_vae.py) is a VAE: one more 400x20
+head, about 1.2% more multiply-adds per example than this AE.
+
+  python -m experiments.benchmark --workdir=runs/bench --batch_size=128             # ours only
+  python -m experiments.benchmark --workdir=runs/bench --batch_size=128 \
+      --reference_python=/tmp/torchenv/bin/python --repeats=3                      # A B A B ...
+
+The last stdout line is one JSON object; --workdir gets it as metrics.json.
+"""
+
+import json
+import os
+import statistics
+import subprocess
+import sys
+import time
+
+from absl import flags
+import jax
+
+from ae import cli, objectives, train
+from ae.config import TrainConfig
+
+WORKDIR = flags.DEFINE_string("workdir", None, "Directory for config.json and metrics.json.")
+BATCH = flags.DEFINE_integer("batch_size", 128, "Training batch size.")
+EPOCHS = flags.DEFINE_integer("epochs", 3, "Epochs per run (the first one compiles).")
+SEED = flags.DEFINE_integer("seed", 0, "PRNG seed.")
+DATA_DIR = flags.DEFINE_string("data_dir", None, "IDX directory (default as in ae.data).")
+REF_PYTHON = flags.DEFINE_string("reference_python", None,
+                                 "Python with torch; when given, alternate runs with the "
+                                 "reference script, A B A B, --repeats times each.")
+REF_SCRIPT = flags.DEFINE_string("reference_script",
+                                 os.path.join("..", "shared", "bench", "torch_vae.py"),
+                                 "The PyTorch reference.")
+REF_DATA = flags.DEFINE_string("reference_data_dir", "/usr/share/datasets/fashion-mnist",
+                               "The reference's --data-dir.")
+REF_ARGS = flags.DEFINE_list("reference_args", [], "Extra flags for the reference, e.g. "
+                             "--flush-denormal (XLA on CPU flushes denormals; torch does not).")
+REPEATS = flags.DEFINE_integer("repeats", 3, "Runs of each side when comparing.")
+for _name in ("batch_size", "epochs", "repeats"):
+  flags.register_validator(_name, lambda v: v > 0, message=f"--{_name} must be positive.")
+flags.register_validator("epochs", lambda v: v >= 2,
+                         message="--epochs must be at least 2 (the first one compiles).")
+
+
+def measure_ours() -> dict:
+  """One training run of the core; timings per epoch, examples/s over the post-compile epochs."""
+  config = TrainConfig(model="ae", dataset="fashion_mnist", data_dir=DATA_DIR.value,
+                       hidden=(400,), latent_dim=20, likelihood="bernoulli",
+                       batch_size=BATCH.value, learning_rate=1e-3, seed=SEED.value).validate()
+  start = time.perf_counter()
+  splits = train.load_splits(config)
+  images, labels, source = splits["train"]
+  jax.block_until_ready(images)
+  load_s = time.perf_counter() - start
+  model, state = train.create_state(config)
+  epoch_fn = train.make_train_epoch(
+      train.make_train_step(objectives.make_objective(config, model)), config.batch_size)
+  rng = jax.random.PRNGKey(config.seed)
+  epoch_s, loss = [], None
+  for epoch in range(1, EPOCHS.value + 1):
+    t = time.perf_counter()
+    state, metrics = epoch_fn(state, images, labels, jax.random.fold_in(rng, epoch))
+    loss = float(metrics["loss"])  # Blocks until the epoch is done.
+    epoch_s.append(time.perf_counter() - t)
+  steps = images.shape[0] // config.batch_size
+  steady = [steps * config.batch_size / s for s in epoch_s[1:]]
+  return {"script": "ae.benchmark", "jax": jax.__version__,
+          "device": jax.devices()[0].device_kind, "batch_size": config.batch_size,
+          "epochs": EPOCHS.value, "steps_per_epoch": steps,
+          "epoch_s": [round(s, 4) for s in epoch_s],
+          "examples_per_s": round(statistics.median(steady), 1),
+          "first_epoch_examples_per_s": round(steps * config.batch_size / epoch_s[0], 1),
+          "load_s": round(load_s, 4), "loss": round(loss, 4), "data_source": source}
+
+
+def _last_json(command) -> dict:
+  result = subprocess.run(command, capture_output=True, text=True)
+  if result.returncode != 0:
+    tail = result.stderr.strip().splitlines()[-1] if result.stderr.strip() else ""
+    raise cli.RunError(f"{' '.join(command)} failed (exit {result.returncode}): {tail}")
+  return json.loads(result.stdout.strip().splitlines()[-1])
+
+
+def compare() -> dict:
+  if not os.path.exists(REF_SCRIPT.value):
+    raise cli.usage_error("reference_script", f"{REF_SCRIPT.value} does not exist.")
+  ours_cmd = [sys.executable, "-m", "experiments.benchmark", f"--batch_size={BATCH.value}",
+              f"--epochs={EPOCHS.value}", f"--seed={SEED.value}"]
+  if DATA_DIR.value:
+    ours_cmd.append(f"--data_dir={DATA_DIR.value}")
+  ref_cmd = [REF_PYTHON.value, REF_SCRIPT.value, "--batch-size", str(BATCH.value), "--epochs",
+             str(EPOCHS.value), "--data-dir", REF_DATA.value, *REF_ARGS.value]
+  runs = {"ours": [], "reference": []}
+  for _ in range(REPEATS.value):   # A B A B: both sides see the same machine noise.
+    runs["ours"].append(_last_json(ours_cmd))
+    runs["reference"].append(_last_json(ref_cmd))
+  medians = {k: statistics.median(r["examples_per_s"] for r in v) for k, v in runs.items()}
+  return {"batch_size": BATCH.value, "epochs": EPOCHS.value, "repeats": REPEATS.value,
+          "ours_examples_per_s": [r["examples_per_s"] for r in runs["ours"]],
+          "reference_examples_per_s": [r["examples_per_s"] for r in runs["reference"]],
+          "ours_median": medians["ours"], "reference_median": medians["reference"],
+          "speedup": round(medians["ours"] / medians["reference"], 3),
+          "commands": {"ours": " ".join(ours_cmd), "reference": " ".join(ref_cmd)},
+          "runs": runs}
+
+
+def main(argv):
+  del argv
+  result = compare() if REF_PYTHON.value else measure_ours()
+  if WORKDIR.value:
+    workdir = cli.prepare_workdir(WORKDIR.value)
+    cli.write_config(workdir)
+    cli.write_json(os.path.join(workdir, "metrics.json"), result)
+  if REF_PYTHON.value:
+    print(cli.format_table(["side", "examples/s per run", "median"], [
+        ["ae (JAX, this repo)", " ".join(f"{v:.0f}" for v in result["ours_examples_per_s"]),
+         result["ours_median"]],
+        ["torch_vae (reference)",
+         " ".join(f"{v:.0f}" for v in result["reference_examples_per_s"]),
+         result["reference_median"]]]))
+  print(json.dumps({k: v for k, v in result.items() if k != "runs"}))
+
+
+if __name__ == "__main__":
+  cli.run(main)
