@@ -8,8 +8,10 @@ import sys
 import tempfile
 from typing import Callable, Sequence
 
-# TensorFlow (behind tfds and the TensorBoard writer) prints C++ start-up notes unless told not to.
+# TensorFlow only backs tfds and the TensorBoard writer here (no computing), so its C++ start-up
+# notes are noise; TF 2.21 prints the oneDNN one whatever TF_CPP_MIN_LOG_LEVEL says.
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+os.environ.setdefault("TF_ENABLE_ONEDNN_OPTS", "0")
 
 from absl import app, flags  # noqa: E402
 from absl import logging as absl_logging  # noqa: E402

@@ -82,7 +82,7 @@ def check_resume(workdir: str, config: TrainConfig) -> None:
   with open(path) as f:
     old = json.load(f)
   differ = sorted(k for k, v in config.to_dict().items()
-                  if k != "epochs" and k in old and old[k] != v)
+                  if k != "epochs" and k in old and old[k] != v)  # workdir is not a setting.
   if differ and os.path.isdir(os.path.join(workdir, "checkpoints")):
     raise cli.usage_error("workdir", f"{workdir} holds a run with different "
                           f"{', '.join('--' + k for k in differ)}; choose a new --workdir "
@@ -118,7 +118,7 @@ def main(argv):
   config = config_from_flags()
   workdir = cli.prepare_workdir(common.WORKDIR.value)
   check_resume(workdir, config)
-  cli.write_json(os.path.join(workdir, "config.json"), config.to_dict())
+  cli.write_json(os.path.join(workdir, "config.json"), {**config.to_dict(), "workdir": workdir})
   logging.info("training %s on %s for %d epochs in %s", config.model, config.dataset,
                config.epochs, workdir)
   splits = train.load_splits(config)

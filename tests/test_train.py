@@ -78,14 +78,20 @@ def test_train_step_is_traced_once_per_shape(tiny_data_dir):
   config = tiny(tiny_data_dir)
   model, state = train.create_state(config)
   objective = chex.assert_max_traces(objectives.make_objective(config, model), n=1)
-  epoch = train.make_train_epoch(train.make_train_step(objective), config.batch_size)
+  step = train.make_train_step(objective)
+  epoch = train.make_train_epoch(step, config.batch_size)
   images = jnp.zeros((96, 784), jnp.uint8)
   labels = jnp.zeros((96,), jnp.int32)
   for i in range(3):
-    state, metrics = epoch(state, images, labels, jax.random.PRNGKey(i))
-  assert int(state.step) == 9
-  with pytest.raises(AssertionError, match="traced > 1 times"):   # A new shape: a new trace.
-    epoch(state, images[:64], labels[:64], jax.random.PRNGKey(0))
+    state, _ = epoch(state, images, labels, jax.random.PRNGKey(i))
+  state, _ = epoch(state, images[:64], labels[:64], jax.random.PRNGKey(3))  # Same batch shape.
+  assert int(state.step) == 3 * 3 + 2
+  batch = {"image": images[:32], "label": labels[:32]}
+  new_state, _ = step(state, batch, jax.random.PRNGKey(0))   # The step alone: jitted, donating.
+  assert int(new_state.step) == 12
+  assert state.params["params"]["encoder"]["mlp"]["dense_0"]["kernel"].is_deleted()
+  with pytest.raises(AssertionError, match="traced > 1 times"):   # A new batch shape: a new trace.
+    train.make_train_epoch(step, 16)(new_state, images, labels, jax.random.PRNGKey(0))
 
 
 def test_evaluate_averages_every_example_including_the_remainder():

@@ -30,6 +30,7 @@ def test_train_then_evaluate_dae_latent2(tmp_path, tiny_data_dir):
   config = json.loads((wd / "config.json").read_text())
   assert config["model"] == "dae" and config["latent_dim"] == 2 and config["hidden"] == [32]
   assert config["noise"] == "gaussian" and config["seed"] == 0
+  assert config["workdir"] == str(wd)
   rows = [json.loads(line) for line in (wd / "metrics.jsonl").read_text().splitlines()]
   assert [r["epoch"] for r in rows] == [1, 2]
   assert {"epoch", "train_loss", "test_loss"} <= set(rows[0])
