@@ -174,7 +174,8 @@ def train_and_evaluate(config: TrainConfig, workdir: str, splits: dict | None = 
       if not np.isfinite(train_metrics["loss"]):
         raise cli.RunError(
             f"training diverged: the train loss became {train_metrics['loss']} in epoch {epoch}; "
-            f"lower --learning_rate (now {config.learning_rate:g}) and train into a new --workdir.")
+            f"lower --learning_rate (now {config.learning_rate:g}) or check the likelihood "
+            f"(--likelihood={config.likelihood}, --sigma={config.sigma:g}), and train again.")
       test_metrics = evaluate(state.params, test_images, test_labels, eval_rng)
       row = {"epoch": epoch, "step": epoch * steps_per_epoch,
              **{f"train_{k}": v for k, v in train_metrics.items()},

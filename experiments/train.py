@@ -17,7 +17,7 @@ import typing
 from absl import flags, logging
 import jax
 
-from ae import cli, corruption, data, evaluate, likelihoods, models, plots, train
+from ae import checkpoints, cli, corruption, data, evaluate, likelihoods, models, plots, train
 from ae.config import ConfigError, TrainConfig
 from experiments import common
 
@@ -74,6 +74,17 @@ def config_from_flags() -> TrainConfig:
     raise cli.usage_error(e.field, e.message) from e
 
 
+def _has_checkpoint(workdir: str) -> bool:
+  directory = os.path.join(workdir, "checkpoints")
+  if not os.path.isdir(directory):
+    return False
+  mngr = checkpoints.manager(workdir)
+  try:
+    return mngr.latest_step() is not None
+  finally:
+    mngr.close()
+
+
 def check_resume(workdir: str, config: TrainConfig) -> None:
   """A workdir that already holds a different run (other than --epochs) is refused."""
   path = os.path.join(workdir, "config.json")
@@ -83,7 +94,7 @@ def check_resume(workdir: str, config: TrainConfig) -> None:
     old = json.load(f)
   differ = sorted(k for k, v in config.to_dict().items()
                   if k != "epochs" and k in old and old[k] != v)  # workdir is not a setting.
-  if differ and os.path.isdir(os.path.join(workdir, "checkpoints")):
+  if differ and _has_checkpoint(workdir):
     raise cli.usage_error("workdir", f"{workdir} holds a run with different "
                           f"{', '.join('--' + k for k in differ)}; choose a new --workdir "
                           "or repeat the old flags to resume it.")

@@ -69,6 +69,8 @@ def test_flagfile_preset_and_resume_with_more_epochs(tmp_path, tiny_data_dir):
     (["--latent_dim=0"], "--latent_dim: must be at least 1, not 0."),
     (["--hidden=64,x"], "--hidden: widths must be integers"),
     (["--batch_size=1000"], "fewer than --batch_size=1000"),
+    (["--likelihood=gaussian", "--sigma=1e-30", "--epochs=1", "--hidden=16"],
+     "training diverged: the train loss became"),
 ])
 def test_train_bad_input_exits_2(tmp_path, tiny_data_dir, args, message):
   result = run_binary("train", f"--workdir={tmp_path / 'w'}", f"--data_dir={tiny_data_dir}",
@@ -76,6 +78,14 @@ def test_train_bad_input_exits_2(tmp_path, tiny_data_dir, args, message):
   assert result.returncode == 2, result.stderr[-2000:]
   assert message in result.stderr
   assert "Traceback" not in result.stderr
+
+
+def test_a_diverged_run_does_not_block_its_workdir(tmp_path, tiny_data_dir):
+  wd = tmp_path / "w"
+  failed = run_binary("train", f"--workdir={wd}", f"--data_dir={tiny_data_dir}", *QUICK,
+                      "--likelihood=gaussian", "--sigma=1e-30")
+  assert failed.returncode == 2 and "--sigma=1e-30" in failed.stderr
+  _train(wd, tiny_data_dir, "--likelihood=gaussian", "--sigma=0.5")   # No checkpoint: allowed.
 
 
 def test_train_unwritable_workdir_and_evaluate_without_a_run(tmp_path, tiny_data_dir):
