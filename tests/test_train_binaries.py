@@ -137,3 +137,25 @@ def test_benchmark_alone_and_side_by_side_with_a_reference(tmp_path, tiny_data_d
   assert len(metrics["ours_examples_per_s"]) == 2
   assert metrics["speedup"] == pytest.approx(metrics["ours_median"] / 1000.0, rel=1e-3)
   assert metrics["runs"]["reference"][0]["argv"][-1] == "--flush-denormal"
+
+
+def test_report_tabulates_runs(tmp_path):
+  for name, model, evaluated in (("a", "ae", True), ("b", "dae", False)):
+    run = tmp_path / name
+    run.mkdir()
+    (run / "config.json").write_text(json.dumps({"model": model, "latent_dim": 2}))
+    (run / "metrics.json").write_text(json.dumps({"epoch": 3, "test_nll": 250.04,
+                                                  "train_examples_per_second": 1234.4}))
+    if evaluated:
+      (run / "eval.json").write_text(json.dumps({
+          "test_reconstruction_nll": 251.0, "knn_accuracy_k1": 0.5, "knn_accuracy_k5": 0.625,
+          "linear_probe_accuracy": 0.75}))
+  (tmp_path / "not_a_run").mkdir()
+  result = run_binary("report", f"--root={tmp_path}")
+  assert result.returncode == 0, result.stderr
+  lines = result.stdout.strip().splitlines()
+  assert len(lines) == 4
+  assert lines[2] == "| a | ae | 2 | 3 | 250.0 | 251.0 | 0.5000 | 0.6250 | 0.7500 | 1234 |"
+  assert lines[3] == "| b | dae | 2 | 3 | 250.0 | - | - | - | - | 1234 |"
+  empty = run_binary("report", f"--root={tmp_path / 'not_a_run'}")
+  assert empty.returncode == 2 and "holds no training runs" in empty.stderr
