@@ -17,6 +17,17 @@ def manager(workdir: str, keep: int = 3) -> ocp.CheckpointManager:
                                options=options)
 
 
+def latest_step(workdir: str) -> int | None:
+  """The step of workdir's latest finished checkpoint, or None (creates nothing)."""
+  if not os.path.isdir(os.path.join(workdir, "checkpoints")):
+    return None
+  mngr = manager(workdir)
+  try:
+    return mngr.latest_step()
+  finally:
+    mngr.close()
+
+
 def _items(state) -> dict:
   return {"step": state.step, "params": state.params, "opt_state": state.opt_state}
 

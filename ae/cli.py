@@ -4,6 +4,7 @@ workdir, atomic outputs (nothing half-written is ever left), config.json and a p
 import json
 import logging
 import os
+import subprocess
 import sys
 import tempfile
 from typing import Callable, Sequence
@@ -35,6 +36,13 @@ def _parse_flags(argv: Sequence[str]):
     sys.exit(USAGE_EXIT)
 
 
+def require_positive(name: str, strict: bool = True) -> None:
+  """Registers a flag validator: the value must be > 0 (or >= 0 when not strict)."""
+  flags.register_validator(
+      name, lambda v: v is None or (v > 0 if strict else v >= 0),
+      message=f"--{name} must be {'positive' if strict else 'non-negative'}.")
+
+
 def usage_error(flag: str, message: str) -> app.UsageError:
   """An absl usage error that names the flag; raise it from main to exit with code 2."""
   return app.UsageError(f"--{flag}: {message}", exitcode=USAGE_EXIT)
@@ -59,6 +67,16 @@ def run(main: Callable[[Sequence[str]], object]) -> None:
   # JAX reports at INFO level each backend it cannot find (TPU on a GPU/CPU box): noise here.
   logging.getLogger("jax._src.xla_bridge").setLevel(logging.WARNING)
   app.run(guarded, flags_parser=_parse_flags)
+
+
+def run_command(command: Sequence[str]) -> subprocess.CompletedProcess:
+  """Runs a command, capturing its output; a RunError with its last stderr line if it fails."""
+  result = subprocess.run(list(command), capture_output=True, text=True)
+  if result.returncode != 0:
+    lines = result.stderr.strip().splitlines()
+    raise RunError(f"{' '.join(command)} failed (exit {result.returncode}): "
+                   f"{lines[-1] if lines else 'no error output'}")
+  return result
 
 
 def prepare_workdir(workdir: str) -> str:

@@ -19,10 +19,14 @@ def _batched(fn, x, batch_size: int):
   return jax.tree.map(lambda *p: jnp.concatenate(p), *parts)
 
 
+@functools.partial(jax.jit, static_argnums=0)
+def _encode_batch(model, params, images):
+  return model.apply(params, data.to_float(images), method=model.encode)
+
+
 def encode(model, params, images, batch_size: int = 1000) -> jnp.ndarray:
-  """Codes [N, k] of uint8 images [N, D]."""
-  fn = jax.jit(lambda x: model.apply(params, data.to_float(x), method=model.encode))
-  return _batched(fn, images, batch_size)
+  """Codes [N, k] of uint8 images [N, D]; compiled once per model and batch shape."""
+  return _batched(lambda x: _encode_batch(model, params, x), images, batch_size)
 
 
 def reconstruct(model, params, images) -> jnp.ndarray:

@@ -16,7 +16,6 @@ The last stdout line is one JSON object; --workdir gets it as metrics.json.
 import json
 import os
 import statistics
-import subprocess
 import sys
 import time
 
@@ -43,7 +42,7 @@ REF_ARGS = flags.DEFINE_list("reference_args", [], "Extra flags for the referenc
                              "--flush-denormal (XLA on CPU flushes denormals; torch does not).")
 REPEATS = flags.DEFINE_integer("repeats", 3, "Runs of each side when comparing.")
 for _name in ("batch_size", "epochs", "repeats"):
-  flags.register_validator(_name, lambda v: v > 0, message=f"--{_name} must be positive.")
+  cli.require_positive(_name)
 flags.register_validator("epochs", lambda v: v >= 2,
                          message="--epochs must be at least 2 (the first one compiles).")
 
@@ -80,11 +79,7 @@ def measure_ours() -> dict:
 
 
 def _last_json(command) -> dict:
-  result = subprocess.run(command, capture_output=True, text=True)
-  if result.returncode != 0:
-    tail = result.stderr.strip().splitlines()[-1] if result.stderr.strip() else ""
-    raise cli.RunError(f"{' '.join(command)} failed (exit {result.returncode}): {tail}")
-  return json.loads(result.stdout.strip().splitlines()[-1])
+  return json.loads(cli.run_command(command).stdout.strip().splitlines()[-1])
 
 
 def compare() -> dict:

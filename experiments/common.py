@@ -13,13 +13,6 @@ DATA_DIR = flags.DEFINE_string(
     "$AE_DATA_DIR, then Debian's dataset-fashion-mnist, then tfds.")
 
 
-def positive(name: str, strict: bool = True) -> None:
-  """Registers a flag validator: the value must be > 0 (or >= 0 when not strict)."""
-  flags.register_validator(
-      name, lambda v: v is None or (v > 0 if strict else v >= 0),
-      message=f"--{name} must be {'positive' if strict else 'non-negative'}.")
-
-
 def rows(split: str, count: int):
   """`count` real rows of the dataset: float32 pixels [count, 784] in [0, 1] and int labels."""
   s = data.load(DATASET.value, split, DATA_DIR.value, max_examples=count)

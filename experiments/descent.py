@@ -25,8 +25,8 @@ TOL = flags.DEFINE_float("tol", 1e-5, "Stop when an accepted step changes the lo
 ROWS = flags.DEFINE_integer("rows", 2000, "Real rows (test split) to fit.")
 HIDDEN = flags.DEFINE_integer("hidden", 32, "Hidden width of the one-hidden-layer tanh MLP.")
 for _name in ("lr", "adam_lr", "max_steps", "rows", "hidden"):
-  common.positive(_name)
-common.positive("tol", strict=False)
+  cli.require_positive(_name)
+cli.require_positive("tol", strict=False)
 
 
 def summarize(r: descent.DescentResult) -> dict:

@@ -20,7 +20,7 @@ PROBE_STEPS = flags.DEFINE_integer("probe_steps", 200, "L-BFGS steps of the line
 QUERIES = flags.DEFINE_integer("queries", 8, "Query images in the retrieval figure.")
 NEIGHBOURS = flags.DEFINE_integer("neighbours", 8, "Neighbours per query in the figure.")
 for _name in ("probe_steps", "queries", "neighbours"):
-  flags.register_validator(_name, lambda v: v > 0, message=f"--{_name} must be positive.")
+  cli.require_positive(_name)
 
 
 def load_run(workdir: str):
@@ -34,13 +34,15 @@ def load_run(workdir: str):
   except (ConfigError, ValueError, TypeError) as e:
     raise cli.RunError(f"{path} is not a valid training config ({e}); retrain into a new "
                        "--workdir.") from e
-  model, state = train.create_state(config)
-  mngr = checkpoints.manager(workdir, config.keep_checkpoints)
-  if mngr.latest_step() is None:
+  if checkpoints.latest_step(workdir) is None:
     raise cli.RunError(f"{workdir}/checkpoints holds no checkpoint; train first with "
                        f"python -m experiments.train --workdir={workdir}.")
-  state = checkpoints.restore(mngr, state)
-  mngr.close()
+  model, state = train.create_state(config)
+  mngr = checkpoints.manager(workdir, config.keep_checkpoints)
+  try:
+    state = checkpoints.restore(mngr, state)
+  finally:
+    mngr.close()
   return config, model, state
 
 

@@ -24,7 +24,7 @@ TOLERANCE = flags.DEFINE_float("tolerance", 1e-10, "Largest max relative error a
 ACTIVATIONS = flags.DEFINE_list("activations", list(mlp.ACTIVATIONS), "Activations to check.")
 HEADS = flags.DEFINE_list("heads", list(nll.HEADS), "Likelihood heads to check.")
 for _name in ("max_depth", "width", "rows", "tolerance"):
-  common.positive(_name)
+  cli.require_positive(_name)
 
 
 def check_all(x, labels, heads, activations, max_depth, width, seed) -> list:

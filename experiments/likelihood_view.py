@@ -30,7 +30,7 @@ COMPONENTS = flags.DEFINE_integer("components", 32, "Whitened principal componen
 SIGMA_MIN = flags.DEFINE_float("sigma_min", likelihoods.SIGMA_MIN, "Floor of the learned sigma (pixels are "
                                "quantized, so sigma -> 0 would give unbounded likelihoods).")
 for _name in ("rows", "components", "steps", "lr", "sigma_steps", "sigma_min"):
-  common.positive(_name)
+  cli.require_positive(_name)
 
 
 def halves(x):

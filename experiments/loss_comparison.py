@@ -23,8 +23,8 @@ EPOCHS = flags.DEFINE_integer("epochs", 300, "Gradient steps (one example, so on
 LOSSES = flags.DEFINE_list("losses", ["mse", "ce"], "Losses to compare: mse and/or ce.")
 X_IN = flags.DEFINE_float("input", 1.0, "The input x.")
 Y_TARGET = flags.DEFINE_float("target", 0.0, "The target y.")
-common.positive("lr")
-common.positive("epochs")
+cli.require_positive("lr")
+cli.require_positive("epochs")
 
 
 def train(kind: str, w: float, b: float, x: float, y: float, lr: float, epochs: int) -> dict:

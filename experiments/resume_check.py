@@ -23,7 +23,7 @@ WORKDIR = flags.DEFINE_string("workdir", None, "Directory for the two runs and m
 KILL_AFTER = flags.DEFINE_integer("kill_after", 2, "Kill the run once this epoch is logged.")
 TRAIN_ARGS = flags.DEFINE_list("train_args", ["--model=ae", "--epochs=4"],
                                "Flags for experiments.train (comma-separated).")
-flags.register_validator("kill_after", lambda v: v >= 1, message="--kill_after must be >= 1.")
+cli.require_positive("kill_after")
 COMPARED = ("train_loss", "test_loss", "test_nll", "step", "epoch")
 
 
@@ -39,14 +39,6 @@ def _logged_epochs(workdir) -> int:
     return 0
 
 
-def _run(command):
-  result = subprocess.run(command, capture_output=True, text=True)
-  if result.returncode != 0:
-    raise cli.RunError(f"{' '.join(command)} failed (exit {result.returncode}): "
-                       f"{result.stderr.strip().splitlines()[-1] if result.stderr.strip() else ''}")
-  return result
-
-
 def main(argv):
   del argv
   root = cli.prepare_workdir(WORKDIR.value)
@@ -55,7 +47,7 @@ def main(argv):
     if os.path.exists(os.path.join(d, "config.json")):
       raise cli.usage_error("workdir", f"{d} already holds a run; choose an empty --workdir.")
   cli.write_config(root)
-  _run(_train_command(straight))
+  cli.run_command(_train_command(straight))
 
   process = subprocess.Popen(_train_command(resumed), stdout=subprocess.DEVNULL,
                              stderr=subprocess.DEVNULL)
@@ -67,7 +59,7 @@ def main(argv):
   process.send_signal(signal.SIGKILL)
   process.wait()
   killed_at = _logged_epochs(resumed)
-  restarted = _run(_train_command(resumed))
+  restarted = cli.run_command(_train_command(resumed))
   resume_line = [l for l in restarted.stderr.splitlines() if l.startswith("resuming")]
 
   finals = []

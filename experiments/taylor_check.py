@@ -28,7 +28,7 @@ GRADIENT = flags.DEFINE_enum("gradient", "backprop", ["backprop", "autodiff"],
 GRADIENT_ERROR = flags.DEFINE_float("gradient_error", 0.0,
                                     "Relative error to put into the gradient on purpose.")
 for _name in ("depth", "width", "rows"):
-  common.positive(_name)
+  cli.require_positive(_name)
 
 
 def main(argv):

@@ -74,17 +74,6 @@ def config_from_flags() -> TrainConfig:
     raise cli.usage_error(e.field, e.message) from e
 
 
-def _has_checkpoint(workdir: str) -> bool:
-  directory = os.path.join(workdir, "checkpoints")
-  if not os.path.isdir(directory):
-    return False
-  mngr = checkpoints.manager(workdir)
-  try:
-    return mngr.latest_step() is not None
-  finally:
-    mngr.close()
-
-
 def check_resume(workdir: str, config: TrainConfig) -> None:
   """A workdir that already holds a different run (other than --epochs) is refused."""
   path = os.path.join(workdir, "config.json")
@@ -94,7 +83,7 @@ def check_resume(workdir: str, config: TrainConfig) -> None:
     old = json.load(f)
   differ = sorted(k for k, v in config.to_dict().items()
                   if k != "epochs" and k in old and old[k] != v)  # workdir is not a setting.
-  if differ and _has_checkpoint(workdir):
+  if differ and checkpoints.latest_step(workdir) is not None:
     raise cli.usage_error("workdir", f"{workdir} holds a run with different "
                           f"{', '.join('--' + k for k in differ)}; choose a new --workdir "
                           "or repeat the old flags to resume it.")

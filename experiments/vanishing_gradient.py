@@ -24,7 +24,7 @@ ROWS = flags.DEFINE_integer("rows", 512, "Real data rows (test split).")
 INITS = flags.DEFINE_list("inits", ["normal", "glorot", "he"], "Initialisations to compare.")
 ACTS = ("sigmoid", "tanh", "relu")
 for _name in ("depth", "width", "rows"):
-  common.positive(_name)
+  cli.require_positive(_name)
 
 
 def layer_stats(params, x, labels, act):
