@@ -9,6 +9,8 @@ import os
 import jax
 import orbax.checkpoint as ocp
 
+from ae.cli import RunError
+
 
 def manager(workdir: str, keep: int = 3) -> ocp.CheckpointManager:
   options = ocp.CheckpointManagerOptions(max_to_keep=keep, create=True,
@@ -41,5 +43,12 @@ def restore(mngr: ocp.CheckpointManager, state, step: int | None = None):
   """`state` with step, params and opt_state from the checkpoint (latest when step is None)."""
   step = mngr.latest_step() if step is None else step
   abstract = jax.tree.map(ocp.utils.to_shape_dtype_struct, _items(state))
-  restored = mngr.restore(step, args=ocp.args.StandardRestore(abstract))
+  try:
+    restored = mngr.restore(step, args=ocp.args.StandardRestore(abstract))
+  except Exception as e:  # Orbax and TensorStore raise many types for unreadable files.
+    detail = str(e).strip().splitlines()[0] if str(e).strip() else type(e).__name__
+    raise RunError(
+        f"the checkpoint {os.path.join(str(mngr.directory), str(step))} cannot be read "
+        f"({type(e).__name__}: {detail[:200]}); delete that directory to fall back to an earlier "
+        "checkpoint, or train into a new --workdir.") from e
   return state.replace(**restored)

@@ -88,6 +88,21 @@ def test_a_diverged_run_does_not_block_its_workdir(tmp_path, tiny_data_dir):
   _train(wd, tiny_data_dir, "--likelihood=gaussian", "--sigma=0.5")   # No checkpoint: allowed.
 
 
+def test_corrupt_checkpoint_is_one_sentence_for_evaluate_and_resume(tmp_path, tiny_data_dir):
+  wd = tmp_path / "run"
+  _train(wd, tiny_data_dir, "--epochs=1")
+  files = [p for p in (wd / "checkpoints" / "1").rglob("*") if p.is_file()
+           and p.stat().st_size > 1000]
+  assert files
+  for path in files:   # Truncate every data file, as a full disk or a bad copy would.
+    path.write_bytes(path.read_bytes()[:100])
+  for result in (run_binary("evaluate", f"--workdir={wd}"),
+                 run_binary("train", f"--workdir={wd}", f"--data_dir={tiny_data_dir}", *QUICK)):
+    assert result.returncode == 2, result.stderr[-2000:]
+    assert f"the checkpoint {wd / 'checkpoints' / '1'} cannot be read" in result.stderr
+    assert "delete that directory" in result.stderr and "Traceback" not in result.stderr
+
+
 def test_train_unwritable_workdir_and_evaluate_without_a_run(tmp_path, tiny_data_dir):
   blocker = tmp_path / "file"
   blocker.write_text("")
