@@ -1,21 +1,15 @@
-"""ae: the autoencoder family in functional JAX, from maximum likelihood up.
+"""ae: the autoencoder family in functional JAX, from maximum likelihood up. No flags here:
+the library raises typed errors (`ae.errors`); the binaries in experiments/ own the flags.
 
-Chapter 1 (deep learning through maximum likelihood):
-  nll          losses as negative log-likelihoods (Gaussian, Bernoulli, Categorical)
-  mlp          an MLP as pure functions over a pytree of parameters
-  gradients    hand-derived backprop, the one-neuron closed forms, the Taylor test
-  descent      gradient descent by the chapter's three rules; L-BFGS for convex fits
-  data         MNIST / Fashion-MNIST as arrays, with validation and preprocessing
-
-Autoencoders (encoder: dimension reduction; decoder: generation; trained by the NLL):
-  likelihoods  the decoder's distribution p(x | z)
-  models       Flax encoder, decoder and autoencoder
-  objectives   ae, dae, sae, cae objectives (reconstruction NLL + regularizers)
-  corruption   input noise for the denoising autoencoder
-  config       the validated training configuration
-  train        the one training core: jitted, donated steps; scanned epochs; the loop
-  checkpoints  orbax save / restore
-  evaluate     reconstruction NLL, latent kNN, linear probe
-
-Shared: plots (figures), cli (what every binary needs).
+  foundations/    the lecture's chapter 1: losses as NLLs (nll), the MLP as pure functions and
+                  as a Flax module with the one activation table (mlp), hand backprop and the
+                  Taylor test (gradients), the descent rules (descent)
+  data            MNIST / Fashion-MNIST as `Split`s, with validation; `preprocess`
+  distributions/  the decoder's p(x | z) (likelihoods); the DAE's corruption q(x~ | x)
+  models/         the model interface (base), the registry (__init__), Flax networks, and one
+                  module per family: autoencoders (ae, dae, sae, cae)
+  training/       configs (config), the compiled step and epoch (step), data parallelism
+                  (sharding), orbax checkpoints, metric writers, the loop
+  evaluation/     reconstruction NLL, kNN, linear probe (metrics); run figures; plots
+  errors, io      typed errors; atomic output files
 """

@@ -3,26 +3,34 @@
 `load(name, split)` returns a `Split` of uint8 images [N, 28, 28, 1] and int32 labels [N].
 Sources, tried in this order:
 
-1. a directory of IDX files: the `data_dir` argument (the binaries' `--data_dir`) or the
-   `AE_DATA_DIR` environment variable. The files may sit in the directory itself or in a
+1. a directory of IDX files: the `data_dir` argument (`config.data.data_dir` in a training
+   config) or the `AE_DATA_DIR` environment variable. The files may sit in the directory itself or in a
    sub-directory named after the dataset (`DIR/mnist/`, `DIR/fashion_mnist/`). When a directory is
    given it is the only source used, so a wrong directory is an error, never a silent download.
 2. Debian's `dataset-fashion-mnist` package (`/usr/share/datasets/fashion-mnist`) for fashion_mnist.
 3. tensorflow-datasets, which downloads when online.
 
 Every IDX file is validated (gzip stream, magic number, element type, rank, 28x28 shape, counts,
-truncation) and any problem raises `DataError` with one sentence that names the file and the fix.
+truncation) and any problem raises `ae.errors.DataError` with one sentence that names the file and
+the fix.
+
+A `Split` is the one type from loading to the training loop: on the host (numpy) after `load`, on
+the devices (jax arrays, placed by the training core) afterwards. `preprocess` is the one way its
+uint8 images become model inputs, in training and in evaluation alike.
 """
 
 import gzip
 import os
 import struct
 import zlib
-from typing import NamedTuple, Optional
+from typing import Any, Optional
 
+import flax.struct
 import jax
 import jax.numpy as jnp
 import numpy as np
+
+from ae.errors import DataError
 
 DATASETS = ("mnist", "fashion_mnist")
 SPLITS = ("train", "test")
@@ -36,14 +44,25 @@ CLASS_NAMES = {
 }
 
 
-class DataError(Exception):
-  """A dataset that cannot be loaded; the message names the file and the fix."""
+BINARIZE = ("none", "dynamic", "fixed")
+FIXED_BINARIZATION_SEED = 1234   # The test split of a binarized run: one sample, always the same.
+
+__all__ = ["DataError", "Split", "load", "preprocess"]
 
 
-class Split(NamedTuple):
-  images: np.ndarray  # uint8 [N, 28, 28, 1]
-  labels: np.ndarray  # int32 [N]
-  source: str         # where it came from, for logs and config.json
+@flax.struct.dataclass
+class Split:
+  """One split of a dataset: a pytree of images and labels (numpy or jax), with its source."""
+  images: Any   # uint8 [N, 28, 28, 1]
+  labels: Any   # int32 [N]
+  source: str = flax.struct.field(pytree_node=False, default="")  # for logs and config.json
+
+  @property
+  def size(self) -> int:
+    return int(self.labels.shape[0])
+
+  def head(self, n: Optional[int]) -> "Split":
+    return self if n is None else self.replace(images=self.images[:n], labels=self.labels[:n])
 
 
 def idx_filenames(split: str) -> tuple[str, str]:
@@ -124,7 +143,7 @@ def load_idx_dir(directory: str, split: str) -> Split:
     if path is None:
       raise DataError(
           f"{os.path.join(directory, stem)}[.gz] is missing, so the {split} split cannot be "
-          f"loaded from {directory}; put the file there or point --data_dir / AE_DATA_DIR at a "
+          f"loaded from {directory}; put the file there or point {{data_dir}} / AE_DATA_DIR at a "
           f"directory that has it.")
     paths.append(path)
   images = read_idx(paths[0], rank=3)
@@ -156,7 +175,7 @@ def load_tfds(name: str, split: str, tfds_data_dir: Optional[str] = None) -> Spl
     hint = ("apt-get install dataset-fashion-mnist, or " if name == "fashion_mnist" else "")
     raise DataError(
         f"{name}/{split} is not available offline and tfds could not download it ({first_line}); "
-        f"{hint}pass --data_dir (or set AE_DATA_DIR) to a directory of IDX files.") from e
+        f"{hint}set {{data_dir}} (or AE_DATA_DIR) to a directory of IDX files.") from e
   if not images:
     raise DataError(f"tfds returned no examples for {name}/{split}; check the tfds data_dir.")
   return Split(np.concatenate(images).astype(np.uint8),
@@ -172,7 +191,7 @@ def resolve_data_dir(name: str, data_dir: Optional[str]) -> Optional[str]:
   if data_dir is None:
     return None
   if not os.path.isdir(data_dir):
-    raise DataError(f"data directory {data_dir} does not exist; fix --data_dir / AE_DATA_DIR "
+    raise DataError(f"data directory {data_dir} does not exist; fix {{data_dir}} / AE_DATA_DIR "
                     f"or unset it to use the default sources.")
   sub = os.path.join(data_dir, name)
   return sub if os.path.isdir(sub) else data_dir
@@ -189,9 +208,7 @@ def load(name: str, split: str, data_dir: Optional[str] = None,
   if directory is None and name in DEBIAN_DIRS and os.path.isdir(DEBIAN_DIRS[name]):
     directory = DEBIAN_DIRS[name]
   result = load_idx_dir(directory, split) if directory else load_tfds(name, split)
-  if max_examples is not None:
-    result = Split(result.images[:max_examples], result.labels[:max_examples], result.source)
-  return result
+  return result.head(max_examples)
 
 
 # ----------------------------------------------------------------------------- preprocessing
@@ -215,3 +232,19 @@ def binarize_dynamic(key: jax.Array, x: jnp.ndarray) -> jnp.ndarray:
 def binarize_fixed(x: jnp.ndarray, seed: int = 0) -> jnp.ndarray:
   """One Bernoulli sample drawn with a fixed seed: the same binary images on every call."""
   return binarize_dynamic(jax.random.PRNGKey(seed), x)
+
+
+def preprocess(images, binarize: str = "none", rng: Optional[jax.Array] = None) -> jnp.ndarray:
+  """uint8 images [N, ...] -> model inputs float32 [N, D] in [0, 1].
+
+  binarize: "none" keeps gray levels; "dynamic" draws a fresh Bernoulli sample with `rng` (each
+  training batch); "fixed" draws one sample with FIXED_BINARIZATION_SEED (the test split, once).
+  """
+  x = flatten(to_float(images))
+  if binarize == "dynamic":
+    return binarize_dynamic(rng, x)
+  if binarize == "fixed":
+    return binarize_fixed(x, FIXED_BINARIZATION_SEED)
+  if binarize != "none":
+    raise ValueError(f"unknown binarization {binarize!r}; choose one of {', '.join(BINARIZE)}.")
+  return x

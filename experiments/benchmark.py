@@ -22,8 +22,9 @@ import time
 from absl import flags
 import jax
 
-from ae import cli, objectives, train
-from ae.config import TrainConfig
+from ae import models
+from ae.training import config as config_lib, loop, step
+from experiments import cli
 
 WORKDIR = flags.DEFINE_string("workdir", None, "Directory for config.json and metrics.json.")
 BATCH = flags.DEFINE_integer("batch_size", 128, "Training batch size.")
@@ -49,33 +50,35 @@ flags.register_validator("epochs", lambda v: v >= 2,
 
 def measure_ours() -> dict:
   """One training run of the core; timings per epoch, examples/s over the post-compile epochs."""
-  config = TrainConfig(model="ae", dataset="fashion_mnist", data_dir=DATA_DIR.value,
-                       hidden=(400,), latent_dim=20, likelihood="bernoulli",
-                       batch_size=BATCH.value, learning_rate=1e-3, seed=SEED.value).validate()
+  config = config_lib.make("ae", **{
+      "data.dataset": "fashion_mnist", "data.data_dir": DATA_DIR.value, "model.hidden": (400,),
+      "model.latent_dim": 20, "model.likelihood": "bernoulli", "train.batch_size": BATCH.value,
+      "train.learning_rate": 1e-3, "train.seed": SEED.value})
   start = time.perf_counter()
-  splits = train.load_splits(config)
-  images, labels, source = splits["train"]
-  jax.block_until_ready(images)
+  splits = loop.load_splits(config)
+  train = splits["train"]
+  jax.block_until_ready(train.images)
   load_s = time.perf_counter() - start
-  model, state = train.create_state(config)
-  epoch_fn = train.make_train_epoch(
-      train.make_train_step(objectives.make_objective(config, model)), config.batch_size)
-  rng = jax.random.PRNGKey(config.seed)
+  model = models.build(config)
+  state = loop.create_state(model)
+  epoch_fn = step.make_train_epoch(model.train_step(), config.train.batch_size)
+  rng = jax.random.PRNGKey(config.train.seed)
   epoch_s, loss = [], None
   for epoch in range(1, EPOCHS.value + 1):
     t = time.perf_counter()
-    state, metrics = epoch_fn(state, images, labels, jax.random.fold_in(rng, epoch))
+    state, metrics = epoch_fn(state, train, jax.random.fold_in(rng, epoch))
     loss = float(metrics["loss"])  # Blocks until the epoch is done.
     epoch_s.append(time.perf_counter() - t)
-  steps = images.shape[0] // config.batch_size
-  steady = [steps * config.batch_size / s for s in epoch_s[1:]]
+  batch = config.train.batch_size
+  steps = train.size // batch
+  steady = [steps * batch / s for s in epoch_s[1:]]
   return {"script": "ae.benchmark", "jax": jax.__version__,
-          "device": jax.devices()[0].device_kind, "batch_size": config.batch_size,
+          "device": jax.devices()[0].device_kind, "batch_size": batch,
           "epochs": EPOCHS.value, "steps_per_epoch": steps,
           "epoch_s": [round(s, 4) for s in epoch_s],
           "examples_per_s": round(statistics.median(steady), 1),
-          "first_epoch_examples_per_s": round(steps * config.batch_size / epoch_s[0], 1),
-          "load_s": round(load_s, 4), "loss": round(loss, 4), "data_source": source}
+          "first_epoch_examples_per_s": round(steps * batch / epoch_s[0], 1),
+          "load_s": round(load_s, 4), "loss": round(loss, 4), "data_source": train.source}
 
 
 def _last_json(command) -> dict:

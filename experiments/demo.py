@@ -11,7 +11,7 @@ import time
 
 from absl import flags
 
-from ae import cli
+from experiments import cli
 
 WORKDIR = flags.DEFINE_string("workdir", "runs/demo", "Root directory of all outputs.")
 ONLY = flags.DEFINE_list("only", [], "Run only these steps (default: all).")
@@ -24,9 +24,13 @@ STEPS = [
     ("vanishing_gradient", "vanishing_gradient", [], "vanishing_gradient"),
     ("likelihood_view", "likelihood_view", [], "likelihood_view"),
     ("descent", "descent", [], "descent"),
-    ("train_ae_latent2", "train", ["--model=ae", "--latent_dim=2", "--epochs=3"], "ae_latent2"),
+    ("train_ae_latent2", "train", ["--config=experiments/configs/ae.py",
+                                   "--config.model.latent_dim=2", "--config.train.epochs=3"],
+     "ae_latent2"),
     ("evaluate_ae_latent2", "evaluate", [], "ae_latent2"),
-    ("resume_check", "resume_check", ["--train_args=--model=ae,--epochs=3"], "resume_check"),
+    ("resume_check", "resume_check",
+     ["--train_args=--config=experiments/configs/ae.py --config.train.epochs=3"],
+     "resume_check"),
 ]
 
 

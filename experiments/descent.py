@@ -15,7 +15,9 @@ import jax
 import numpy as np
 import optax
 
-from ae import cli, descent, gradients, mlp, plots
+from ae.evaluation import plots
+from ae.foundations import descent, gradients, mlp
+from experiments import cli
 from experiments import common
 
 LR = flags.DEFINE_float("lr", 4.0, "Initial eta (large on purpose, so that rule 2 acts).")

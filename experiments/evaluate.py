@@ -1,4 +1,4 @@
-r"""Evaluates a trained autoencoder from its workdir (config.json + the latest checkpoint).
+r"""Evaluates a trained model from its workdir (config.json + the latest checkpoint).
 
 Writes WORKDIR/eval.json: test reconstruction NLL (nats per example), latent kNN classification
 accuracy (k = 1 and 5, train codes as the index) and a linear-probe accuracy; and
@@ -7,43 +7,41 @@ WORKDIR/retrieval.png: query test images with their nearest train images in late
   python -m experiments.evaluate --workdir=runs/ae32
 """
 
+import json
 import os
 
 from absl import flags
+import numpy as np
 
-from ae import checkpoints, cli, data, evaluate, likelihoods, plots, train
-from ae.config import ConfigError, TrainConfig
+from ae import data, io
+from ae.errors import ConfigError
+from ae.evaluation import metrics, plots
+from ae.training import loop
+from experiments import cli
 
 WORKDIR = flags.DEFINE_string("workdir", None, "A workdir written by experiments.train.")
 KS = flags.DEFINE_list("k", ["1", "5"], "Neighbour counts for kNN accuracy.")
 PROBE_STEPS = flags.DEFINE_integer("probe_steps", 200, "L-BFGS steps of the linear probe.")
 QUERIES = flags.DEFINE_integer("queries", 8, "Query images in the retrieval figure.")
 NEIGHBOURS = flags.DEFINE_integer("neighbours", 8, "Neighbours per query in the figure.")
+cli.SETTING_FLAGS["data_dir"] = "data.data_dir in the run's config.json"
 for _name in ("probe_steps", "queries", "neighbours"):
   cli.require_positive(_name)
 
 
 def load_run(workdir: str):
-  """(config, model, state) of the run in workdir, restored from its latest checkpoint."""
+  """(config, model, state) of the run in workdir; RunError with the fix when it can't be."""
   path = os.path.join(workdir, "config.json")
-  if not os.path.exists(path):
-    raise cli.RunError(f"{path} does not exist; train first with "
-                       f"python -m experiments.train --workdir={workdir}.")
+  train_first = f"train first with python -m experiments.train --workdir={workdir}."
   try:
-    config = TrainConfig.load(path)
-  except (ConfigError, ValueError, TypeError) as e:
+    return loop.restore_run(workdir)
+  except FileNotFoundError as e:
+    missing = path if not os.path.exists(path) else f"{workdir}/checkpoints"
+    what = "does not exist" if missing == path else "holds no checkpoint"
+    raise cli.RunError(f"{missing} {what}; {train_first}") from e
+  except (ConfigError, json.JSONDecodeError) as e:
     raise cli.RunError(f"{path} is not a valid training config ({e}); retrain into a new "
                        "--workdir.") from e
-  if checkpoints.latest_step(workdir) is None:
-    raise cli.RunError(f"{workdir}/checkpoints holds no checkpoint; train first with "
-                       f"python -m experiments.train --workdir={workdir}.")
-  model, state = train.create_state(config)
-  mngr = checkpoints.manager(workdir, config.keep_checkpoints)
-  try:
-    state = checkpoints.restore(mngr, state)
-  finally:
-    mngr.close()
-  return config, model, state
 
 
 def main(argv):
@@ -59,35 +57,32 @@ def main(argv):
                           "of a training run.")
   workdir = WORKDIR.value
   config, model, state = load_run(workdir)
-  splits = train.load_splits(config)
-  (train_images, train_labels, _), (test_images, test_labels, source) = (
-      splits["train"], splits["test"])
-  likelihood = likelihoods.get(config.likelihood, config.sigma)
-  params = state.params
-  train_codes = evaluate.encode(model, params, train_images)
-  test_codes = evaluate.encode(model, params, test_images)
-  knn = evaluate.knn_accuracy(train_codes, train_labels, test_codes, test_labels, ks)
+  splits = loop.load_splits(config)
+  train, test = splits["train"], splits["test"]
+  evaluator = metrics.Evaluator(model, state)
+  train_codes, test_codes = evaluator.encode(train.images), evaluator.encode(test.images)
+  knn = metrics.knn_accuracy(train_codes, train.labels, test_codes, test.labels, ks)
   result = {
-      "model": config.model, "dataset": config.dataset, "latent_dim": config.latent_dim,
-      "epoch": int(state.step) // max(1, train_images.shape[0] // config.batch_size),
+      "model": config.model.name, "dataset": config.data.dataset,
+      "latent_dim": config.model.latent_dim,
+      "epoch": int(state.step) // max(1, train.size // config.train.batch_size),
       "step": int(state.step),
-      "test_reconstruction_nll": evaluate.reconstruction_nll(model, params, likelihood,
-                                                             test_images),
+      "test_reconstruction_nll": evaluator.reconstruction_nll(test.images),
       "nll_units": "nats per example",
       **{f"knn_accuracy_k{k}": v for k, v in knn.items()},
-      "linear_probe_accuracy": evaluate.linear_probe(train_codes, train_labels, test_codes,
-                                                     test_labels, PROBE_STEPS.value),
-      "train_examples": int(train_images.shape[0]), "test_examples": int(test_images.shape[0]),
-      "data_source": source,
+      "linear_probe_accuracy": metrics.linear_probe(train_codes, train.labels, test_codes,
+                                                    test.labels, PROBE_STEPS.value),
+      "train_examples": train.size, "test_examples": test.size, "data_source": test.source,
   }
-  cli.write_json(os.path.join(workdir, "eval.json"), result)
-  q = min(QUERIES.value, test_images.shape[0])
-  nearest = evaluate.nearest_neighbours(train_codes, test_codes[:q], NEIGHBOURS.value)
-  cli.save_figure(plots.retrieval(data.to_float(test_images[:q]),
-                                  data.to_float(train_images[nearest]),
-                                  f"{config.model}, latent {config.latent_dim}: nearest train "
-                                  "images in code space"),
-                  os.path.join(workdir, "retrieval.png"))
+  io.write_json(os.path.join(workdir, "eval.json"), result)
+  q = min(QUERIES.value, test.size)
+  nearest = np.asarray(metrics.nearest_neighbours(train_codes, test_codes[:q], NEIGHBOURS.value))
+  io.save_figure(plots.retrieval(data.preprocess(test.images[:q]),
+                                 data.preprocess(np.asarray(train.images)[nearest.ravel()]).reshape(
+                                     q, NEIGHBOURS.value, -1),
+                                 f"{config.model.name}, latent {config.model.latent_dim}: "
+                                 "nearest train images in code space"),
+                 os.path.join(workdir, "retrieval.png"))
   print(cli.format_table(["metric", "value"], [[k, v] for k, v in result.items()
                                                 if isinstance(v, float)]))
   print(f"outputs in {workdir}")

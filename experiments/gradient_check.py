@@ -14,7 +14,9 @@ from absl import flags
 import jax
 import jax.numpy as jnp
 
-from ae import cli, data, gradients, mlp, nll
+from ae import data
+from ae.foundations import gradients, mlp, nll
+from experiments import cli
 from experiments import common
 
 MAX_DEPTH = flags.DEFINE_integer("max_depth", 8, "Check depths 1..max_depth (weight layers).")

@@ -18,7 +18,10 @@ import jax.numpy as jnp
 import numpy as np
 import optax
 
-from ae import cli, descent, likelihoods, nll, plots
+from ae.distributions import likelihoods
+from ae.evaluation import plots
+from ae.foundations import descent, nll
+from experiments import cli
 from experiments import common
 
 ROWS = flags.DEFINE_integer("rows", 4000, "Real rows (test split); the last quarter is held out.")

@@ -13,7 +13,9 @@ from absl import flags
 import jax
 import jax.numpy as jnp
 
-from ae import cli, gradients, plots
+from ae.evaluation import plots
+from ae.foundations import gradients
+from experiments import cli
 from experiments import common
 
 W0 = flags.DEFINE_float("w0", 2.0, "Initial weight.")

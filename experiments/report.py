@@ -1,6 +1,7 @@
 r"""A Markdown table of every training run under --root (read from their workdirs).
 
-Each sub-directory holding config.json and metrics.json is a row; eval.json adds the evaluation
+Each sub-directory holding config.json and metrics.json is a row. The metric columns are those
+of the runs' model families (`Model.metric_names`, test split); eval.json adds the evaluation
 columns when `experiments.evaluate` has been run on it.
 
   python -m experiments.report --root=runs/fashion
@@ -11,18 +12,19 @@ import os
 
 from absl import flags
 
-from ae import cli
+from ae import models
+from experiments import cli
 
 ROOT = flags.DEFINE_string("root", "runs", "Directory whose sub-directories are training runs.")
 
-COLUMNS = [("model", "config", "model", "{}"), ("latent", "config", "latent_dim", "{}"),
-           ("epochs", "metrics", "epoch", "{}"),
-           ("test NLL (objective)", "metrics", "test_nll", "{:.1f}"),
-           ("test recon. NLL, clean input", "eval", "test_reconstruction_nll", "{:.1f}"),
-           ("kNN k=1", "eval", "knn_accuracy_k1", "{:.4f}"),
-           ("kNN k=5", "eval", "knn_accuracy_k5", "{:.4f}"),
-           ("linear probe", "eval", "linear_probe_accuracy", "{:.4f}"),
-           ("train ex/s, last epoch", "metrics", "train_examples_per_second", "{:.0f}")]
+LEADING = [("model", "config", ("model", "name"), "{}"),
+           ("latent", "config", ("model", "latent_dim"), "{}"),
+           ("epochs", "metrics", ("epoch",), "{}")]
+TRAILING = [("test recon. NLL, clean input", "eval", ("test_reconstruction_nll",), "{:.1f}"),
+            ("kNN k=1", "eval", ("knn_accuracy_k1",), "{:.4f}"),
+            ("kNN k=5", "eval", ("knn_accuracy_k5",), "{:.4f}"),
+            ("linear probe", "eval", ("linear_probe_accuracy",), "{:.4f}"),
+            ("train ex/s, last epoch", "metrics", ("train_examples_per_second",), "{:.0f}")]
 
 
 def read_runs(root: str) -> list:
@@ -34,17 +36,38 @@ def read_runs(root: str) -> list:
       if os.path.exists(path):
         with open(path) as f:
           files[kind] = json.load(f)
-    if "config" in files and "metrics" in files and "model" in files["config"]:
+    config = files.get("config", {})
+    if "metrics" in files and isinstance(config.get("model"), dict) and config["model"].get(
+        "name") in models.names():
       runs.append((name, files))
   return runs
 
 
+def columns(runs: list) -> list:
+  """The leading columns, each family's metrics (test split, first seen first), the rest."""
+  metric_names = []
+  for _, files in runs:
+    for m in models.get(files["config"]["model"]["name"]).metric_names:
+      if m not in metric_names:
+        metric_names.append(m)
+  return LEADING + [(f"test {m}", "metrics", (f"test_{m}",), "{:.1f}")
+                    for m in metric_names] + TRAILING
+
+
+def _lookup(d: dict, keys: tuple):
+  for k in keys:
+    if not isinstance(d, dict) or k not in d:
+      return None
+    d = d[k]
+  return d
+
+
 def markdown(runs: list) -> str:
-  lines = ["| run | " + " | ".join(c[0] for c in COLUMNS) + " |",
-           "|---" * (len(COLUMNS) + 1) + "|"]
+  cols = columns(runs)
+  lines = ["| run | " + " | ".join(c[0] for c in cols) + " |", "|---" * (len(cols) + 1) + "|"]
   for name, files in runs:
-    cells = [fmt.format(files[kind][key]) if key in files.get(kind, {}) else "-"
-             for _, kind, key, fmt in COLUMNS]
+    values = [_lookup(files.get(kind, {}), keys) for _, kind, keys, _ in cols]
+    cells = ["-" if v is None else fmt.format(v) for v, (_, _, _, fmt) in zip(values, cols)]
     lines.append(f"| {name} | " + " | ".join(cells) + " |")
   return "\n".join(lines)
 

@@ -5,11 +5,13 @@ WORKDIR/straight; once into WORKDIR/resumed, killed (SIGKILL) as soon as epoch -
 its metrics.jsonl; then again into WORKDIR/resumed, which resumes from the latest checkpoint.
 metrics.json compares the final metrics of both. Exit code 1 if they differ.
 
-  python -m experiments.resume_check --workdir=runs/resume_check -- --model=ae --epochs=4
+  python -m experiments.resume_check --workdir=runs/resume_check \
+      --train_args="--config=experiments/configs/ae.py --config.train.epochs=4"
 """
 
 import json
 import os
+import shlex
 import signal
 import subprocess
 import sys
@@ -17,18 +19,19 @@ import time
 
 from absl import flags
 
-from ae import cli
+from experiments import cli
 
 WORKDIR = flags.DEFINE_string("workdir", None, "Directory for the two runs and metrics.json.")
 KILL_AFTER = flags.DEFINE_integer("kill_after", 2, "Kill the run once this epoch is logged.")
-TRAIN_ARGS = flags.DEFINE_list("train_args", ["--model=ae", "--epochs=4"],
+TRAIN_ARGS = flags.DEFINE_string("train_args", "--config=experiments/configs/ae.py "
+                                 "--config.train.epochs=4",
                                "Flags for experiments.train (comma-separated).")
 cli.require_positive("kill_after")
 COMPARED = ("train_loss", "test_loss", "test_nll", "step", "epoch")
 
 
 def _train_command(workdir):
-  return [sys.executable, "-m", "experiments.train", f"--workdir={workdir}", *TRAIN_ARGS.value]
+  return [sys.executable, "-m", "experiments.train", f"--workdir={workdir}", *shlex.split(TRAIN_ARGS.value)]
 
 
 def _logged_epochs(workdir) -> int:

@@ -15,7 +15,10 @@ from absl import flags
 import jax
 import jax.numpy as jnp
 
-from ae import cli, data, gradients, mlp, nll, plots
+from ae import data
+from ae.evaluation import plots
+from ae.foundations import gradients, mlp, nll
+from experiments import cli
 from experiments import common
 
 ACTIVATION = flags.DEFINE_enum("activation", "tanh", list(mlp.ACTIVATIONS), "Hidden activation.")

@@ -1,140 +1,82 @@
-r"""Trains an autoencoder (ae, dae, sae, cae) with the shared training core.
+r"""Trains a model of any registered family with the shared training core.
+
+The model and every setting come from a config file in experiments/configs/ (one preset per
+model); any field can be overridden on the command line with --config.SECTION.FIELD=VALUE.
 
 Writes under --workdir: config.json, metrics.jsonl (one line per epoch), metrics.json (the final
 summary), TensorBoard events, checkpoints/ (the last few epochs) and figures: reconstructions,
-noisy/denoised pairs (dae), the latent codes coloured by label (--latent_dim=2), learning curves.
-Running again with the same --workdir resumes from the latest checkpoint.
+the latent codes coloured by label (2-D codes), learning curves, and the family's own (the DAE's
+noisy/denoised pairs). Running again with the same --workdir resumes from the latest checkpoint.
 
-  python -m experiments.train --model=ae --latent_dim=2 --epochs=5 --workdir=runs/ae2
-  python -m experiments.train --flagfile=experiments/flagfiles/dae.cfg --workdir=runs/dae
+  python -m experiments.train --config=experiments/configs/dae.py --workdir=runs/dae
+  python -m experiments.train --config=experiments/configs/ae.py --config.model.latent_dim=2 \
+      --config.train.epochs=5 --workdir=runs/ae2
+  python -m experiments.train --config=experiments/configs/quick.py:sae --workdir=runs/quick
 """
 
-import dataclasses
-import json
 import os
-import typing
 
-from absl import flags, logging
+from absl import flags
+from ml_collections import config_flags
 import jax
 
-from ae import checkpoints, cli, corruption, data, evaluate, likelihoods, models, plots, train
-from ae.config import ConfigError, TrainConfig
-from experiments import common
+from ae import io
+from ae.evaluation import figures
+from ae.training import checkpoints, config as config_lib, loop
+from experiments import cli
 
-HELP = {
-    "model": "ae (plain), dae (denoising), sae (sparse) or cae (contractive).",
-    "latent_dim": "Size of the code z.",
-    "hidden": "Encoder hidden widths, comma-separated; the decoder mirrors them.",
-    "activation": "Hidden activation: relu, sigmoid, tanh, elu or gelu.",
-    "code_activation": "Activation of the code: linear, sigmoid or tanh (sae: always sigmoid).",
-    "likelihood": "p(x | z): bernoulli, gaussian (fixed --sigma) or gaussian_learned.",
-    "sigma": "Fixed sigma of --likelihood=gaussian.",
-    "binarize": "none (gray levels) or dynamic (a fresh Bernoulli sample per batch).",
-    "noise": "dae corruption: gaussian, masking or salt_pepper.",
-    "noise_level": "dae: corruption probability (masking, salt_pepper) or std (gaussian).",
-    "sparsity_target": "sae: target mean activation rho of each code unit.",
-    "sparsity_weight": "sae: weight beta of the KL sparsity penalty.",
-    "contractive_weight": "cae: weight lambda of the squared Frobenius norm of the Jacobian.",
-    "epochs": "Epochs to train (in total, counting those of a resumed run).",
-    "batch_size": "Training batch size (the last partial batch of an epoch is dropped).",
-    "learning_rate": "Adam learning rate.",
-    "eval_batch_size": "Evaluation batch size.",
-    "keep_checkpoints": "How many of the latest checkpoints to keep.",
-    "max_train_examples": "Use only the first N training examples (quick runs).",
-    "max_test_examples": "Use only the first N test examples (quick runs).",
-}
-SHARED = {"dataset", "data_dir", "seed"}  # Defined in experiments.common.
-_FLAGS = {}
-for _field in dataclasses.fields(TrainConfig):
-  if _field.name in SHARED:
-    continue
-  _default, _type = _field.default, typing.get_type_hints(TrainConfig)[_field.name]
-  if _field.name == "hidden":
-    _FLAGS[_field.name] = flags.DEFINE_list(_field.name, [str(h) for h in _default],
-                                            HELP[_field.name])
-  elif _type in (int, typing.Optional[int]):
-    _FLAGS[_field.name] = flags.DEFINE_integer(_field.name, _default, HELP[_field.name])
-  elif _type is float:
-    _FLAGS[_field.name] = flags.DEFINE_float(_field.name, _default, HELP[_field.name])
-  else:
-    _FLAGS[_field.name] = flags.DEFINE_string(_field.name, _default, HELP[_field.name])
+CONFIG = config_flags.DEFINE_config_file(
+    "config", None, "A config file from experiments/configs/ (e.g. experiments/configs/ae.py); "
+    "override fields with --config.SECTION.FIELD=VALUE.", lock_config=True)
+WORKDIR = flags.DEFINE_string("workdir", None, "Directory for the run's outputs; an existing "
+                              "run there is resumed.")
+cli.SETTING_FLAGS["data_dir"] = "--config.data.data_dir"
 
 
-def config_from_flags() -> TrainConfig:
-  values = {name: f.value for name, f in _FLAGS.items()}
-  try:
-    values["hidden"] = tuple(int(h) for h in values["hidden"])
-  except ValueError as e:
-    raise cli.usage_error("hidden", f"widths must be integers, not {values['hidden']}.") from e
-  values.update(dataset=common.DATASET.value, data_dir=common.DATA_DIR.value,
-                seed=common.SEED.value)
-  try:
-    return TrainConfig(**values).validate()
-  except ConfigError as e:
-    raise cli.usage_error(e.field, e.message) from e
-
-
-def check_resume(workdir: str, config: TrainConfig) -> None:
-  """A workdir that already holds a different run (other than --epochs) is refused."""
+def check_resume(workdir: str, config) -> None:
+  """A workdir that already holds a different run (other than train.epochs) is refused."""
   path = os.path.join(workdir, "config.json")
-  if not os.path.exists(path):
+  if not os.path.exists(path) or checkpoints.latest_step(workdir) is None:
     return
-  with open(path) as f:
-    old = json.load(f)
-  differ = sorted(k for k, v in config.to_dict().items()
-                  if k != "epochs" and k in old and old[k] != v)  # workdir is not a setting.
-  if differ and checkpoints.latest_step(workdir) is not None:
+  old = config_lib.flatten({k: v for k, v in io.read_json(path).items() if k != "workdir"})
+  new = config_lib.flatten(config_lib.to_dict(config))
+  differ = sorted(k for k in set(old) | set(new)
+                  if k != "train.epochs" and old.get(k) != new.get(k))
+  if differ:
     raise cli.usage_error("workdir", f"{workdir} holds a run with different "
-                          f"{', '.join('--' + k for k in differ)}; choose a new --workdir "
-                          "or repeat the old flags to resume it.")
-
-
-def write_figures(workdir: str, config: TrainConfig, model, params, history, test_split) -> None:
-  images, labels, _ = test_split
-  likelihood = likelihoods.get(config.likelihood, config.sigma)
-  shown = images[:10]
-  mean = likelihood.mean(evaluate.reconstruct(model, params, shown))
-  cli.save_figure(plots.image_rows({"input": data.to_float(shown), "reconstruction": mean},
-                                   f"{config.model} on {config.dataset}, latent {config.latent_dim}"),
-                  os.path.join(workdir, "reconstructions.png"))
-  if config.model == "dae":
-    clean = data.to_float(shown)
-    noisy = corruption.corrupt(jax.random.PRNGKey(config.seed), clean, config.noise,
-                               config.noise_level)
-    denoised = likelihood.mean(model.apply(params, noisy)["outputs"])
-    cli.save_figure(plots.image_rows({"clean": clean, f"{config.noise} {config.noise_level:g}":
-                                      noisy, "denoised": denoised}, "denoising"),
-                    os.path.join(workdir, "denoising.png"))
-  if config.latent_dim == 2:
-    codes = evaluate.encode(model, params, images)
-    cli.save_figure(plots.latent_scatter(codes, labels, data.CLASS_NAMES[config.dataset],
-                                         f"{config.model}: test codes"),
-                    os.path.join(workdir, "latent.png"))
-  cli.save_figure(plots.learning_curves(history), os.path.join(workdir, "learning_curves.png"))
+                          f"{', '.join('--config.' + k for k in differ)}; choose a new "
+                          "--workdir or repeat the old settings to resume it.")
 
 
 def main(argv):
   del argv
-  config = config_from_flags()
-  workdir = cli.prepare_workdir(common.WORKDIR.value)
+  config = config_lib.validate(cli.config_value(CONFIG))
+  workdir = cli.prepare_workdir(WORKDIR.value)
   check_resume(workdir, config)
-  cli.write_json(os.path.join(workdir, "config.json"), {**config.to_dict(), "workdir": workdir})
-  logging.info("training %s on %s for %d epochs in %s", config.model, config.dataset,
-               config.epochs, workdir)
-  splits = train.load_splits(config)
-  state, history = train.train_and_evaluate(config, workdir, splits)
-  write_figures(workdir, config, models.build(config), state.params, history, splits["test"])
-  final = dict(history[-1]) if history else {}
-  final["epochs_run"] = len(history)
-  final["device"] = str(jax.devices()[0].platform)
-  final["data_source"] = splits["train"][2]
-  cli.write_json(os.path.join(workdir, "metrics.json"), final)
-  rows = [[h["epoch"], h["train_loss"], h["test_loss"], h["test_nll"], h["test_penalty"],
-           f"{h['train_examples_per_second']:.0f}"] for h in history]
-  print(cli.format_table(["epoch", "train loss", "test loss", "test NLL", "test penalty",
-                          "train ex/s"], rows))
+  io.write_json(os.path.join(workdir, "config.json"),
+                {**config_lib.to_dict(config), "workdir": workdir})
+  result = loop.train_and_evaluate(config, workdir)
+  for name, figure in figures.run_figures(result.model, result.state, result.history,
+                                          result.splits["test"]).items():
+    io.save_figure(figure, os.path.join(workdir, f"{name}.png"))
+  final = dict(result.history[-1]) if result.history else {}
+  final.update(epochs_run=len(result.history), device=jax.devices()[0].platform,
+               data_source=result.splits["train"].source)
+  io.write_json(os.path.join(workdir, "metrics.json"), final)
+  names = result.model.metric_names
+  rows = [[h["epoch"], *(h[f"train_{k}"] for k in names), *(h[f"test_{k}"] for k in names),
+           f"{h['train_examples_per_second']:.0f}"] for h in result.history]
+  print(cli.format_table(["epoch", *(f"train {k}" for k in names),
+                          *(f"test {k}" for k in names), "train ex/s"], rows))
   print(f"outputs in {workdir}")
 
 
+def diverged_fix() -> str:
+  m = CONFIG.value.model
+  return (f"lower --config.train.learning_rate (now {CONFIG.value.train.learning_rate:g}) or "
+          f"check the likelihood (--config.model.likelihood={m.likelihood}, "
+          f"--config.model.sigma={m.sigma:g}), and train again.")
+
+
 if __name__ == "__main__":
-  cli.run(main)
+  cli.run(main, diverged_fix)

@@ -15,7 +15,9 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
-from ae import cli, gradients, mlp, plots
+from ae.evaluation import plots
+from ae.foundations import gradients, mlp
+from experiments import cli
 from experiments import common
 
 DEPTH = flags.DEFINE_integer("depth", 10, "Weight layers (hidden layers + output layer).")

@@ -81,7 +81,7 @@ def test_count_mismatch(small):
 
 def test_missing_split_file_and_missing_directory(small, tmp_path):
   os.remove(os.path.join(small, "train-labels-idx1-ubyte.gz"))
-  with pytest.raises(data.DataError, match=r"train-labels-idx1-ubyte\[.gz\] is missing.*--data_dir"):
+  with pytest.raises(data.DataError, match=r"train-labels-idx1-ubyte\[.gz\] is missing.*point data_dir / AE_DATA_DIR"):
     data.load("mnist", "train", str(small))
   with pytest.raises(data.DataError, match="does not exist"):
     data.load("mnist", "train", str(tmp_path / "nowhere"))

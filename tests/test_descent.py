@@ -5,7 +5,7 @@ import jax.numpy as jnp
 import numpy as np
 import optax
 
-from ae import descent
+from ae.foundations import descent
 
 A = jnp.array([[3.0, 0.5], [0.5, 1.0]])
 B = jnp.array([1.0, -2.0])

@@ -8,7 +8,7 @@ import jax.numpy as jnp
 import numpy as np
 import pytest
 
-from ae import gradients, mlp, nll
+from ae.foundations import gradients, mlp, nll
 
 
 def _problem(head, act, depth, seed=0, n=12, d=9, width=7):

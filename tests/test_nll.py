@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 from scipy import stats
 
-from ae import nll
+from ae.foundations import nll
 
 
 def _data(seed=0, n=5, d=7):

@@ -8,32 +8,36 @@ import pytest
 
 from tests.conftest import run_binary
 
-QUICK = ("--hidden=32", "--batch_size=32", "--epochs=2", "--learning_rate=0.003")
+QUICK = ("--config.model.hidden=(32,)", "--config.train.batch_size=32",
+         "--config.train.epochs=2", "--config.train.learning_rate=0.003")
 
 
-def _train(workdir, data_dir, *args, preset=()):
-  """Flags in the order absl applies them: preset file, then QUICK, then args (last wins)."""
-  result = run_binary("train", f"--workdir={workdir}", f"--data_dir={data_dir}", *preset, *QUICK,
-                      *args)
+def _train(workdir, data_dir, *args, config="ae"):
+  """The preset's config file, then QUICK, then args (the last override wins)."""
+  result = run_binary("train", f"--config=experiments/configs/{config}.py",
+                      f"--workdir={workdir}", f"--config.data.data_dir={data_dir}", *QUICK, *args)
   assert result.returncode == 0, result.stderr[-3000:]
   return result
 
 
 def test_train_then_evaluate_dae_latent2(tmp_path, tiny_data_dir):
   wd = tmp_path / "dae"
-  out = _train(wd, tiny_data_dir, "--model=dae", "--latent_dim=2", "--noise=gaussian",
-               "--noise_level=0.2")
+  out = _train(wd, tiny_data_dir, "--config.model.latent_dim=2", "--config.dae.noise=gaussian",
+               "--config.dae.noise_level=0.2", config="dae")
   assert "outputs in" in out.stdout
   for name in ("config.json", "metrics.jsonl", "metrics.json", "reconstructions.png",
                "denoising.png", "latent.png", "learning_curves.png"):
     assert (wd / name).exists(), name
   config = json.loads((wd / "config.json").read_text())
-  assert config["model"] == "dae" and config["latent_dim"] == 2 and config["hidden"] == [32]
-  assert config["noise"] == "gaussian" and config["seed"] == 0
+  assert config["model"]["name"] == "dae" and config["model"]["latent_dim"] == 2
+  assert config["model"]["hidden"] == [32] and config["train"]["seed"] == 0
+  assert config["dae"] == {"noise": "gaussian", "noise_level": 0.2}
+  assert set(config) == {"model", "data", "train", "dae", "workdir"}
   assert config["workdir"] == str(wd)
   rows = [json.loads(line) for line in (wd / "metrics.jsonl").read_text().splitlines()]
   assert [r["epoch"] for r in rows] == [1, 2]
-  assert {"epoch", "train_loss", "test_loss"} <= set(rows[0])
+  assert {"epoch", "train_loss", "test_loss", "test_nll", "test_penalty"} <= set(rows[0])
+  assert rows[0]["num_devices"] == 1
   assert json.loads((wd / "metrics.json").read_text())["test_loss"] == rows[-1]["test_loss"]
   assert sorted(os.listdir(wd / "checkpoints")) == ["1", "2"]
 
@@ -47,57 +51,97 @@ def test_train_then_evaluate_dae_latent2(tmp_path, tiny_data_dir):
   assert (wd / "retrieval.png").exists()
 
 
-def test_flagfile_preset_and_resume_with_more_epochs(tmp_path, tiny_data_dir):
+def test_preset_and_resume_with_more_epochs(tmp_path, tiny_data_dir):
   wd = tmp_path / "sae"
-  flagfile = os.path.join("experiments", "flagfiles", "sae.cfg")
-  _train(wd, tiny_data_dir, "--latent_dim=8", preset=[f"--flagfile={flagfile}"])
-  assert json.loads((wd / "config.json").read_text())["sparsity_target"] == 0.05
-  result = _train(wd, tiny_data_dir, "--latent_dim=8", "--epochs=3",
-                  preset=[f"--flagfile={flagfile}"])
+  _train(wd, tiny_data_dir, "--config.model.latent_dim=8", config="sae")
+  assert json.loads((wd / "config.json").read_text())["sae"]["sparsity_target"] == 0.05
+  result = _train(wd, tiny_data_dir, "--config.model.latent_dim=8", "--config.train.epochs=3",
+                  config="sae")
   assert "resuming from the checkpoint of epoch 2" in result.stderr
   rows = [json.loads(line) for line in (wd / "metrics.jsonl").read_text().splitlines()]
   assert [r["epoch"] for r in rows] == [1, 2, 3]
-  refused = run_binary("train", f"--workdir={wd}", f"--data_dir={tiny_data_dir}", *QUICK,
-                       "--model=cae")
-  assert refused.returncode == 2 and "holds a run with different --latent_dim, --model" in refused.stderr
+  refused = run_binary("train", "--config=experiments/configs/cae.py", f"--workdir={wd}",
+                       f"--config.data.data_dir={tiny_data_dir}", *QUICK)
+  assert refused.returncode == 2
+  assert ("holds a run with different --config.cae.contractive_weight, --config.model.latent_dim, "
+          "--config.model.name, --config.sae.sparsity_target, --config.sae.sparsity_weight; "
+          "choose a new --workdir") in refused.stderr
+
+
+def test_quick_preset_takes_a_model_name(tmp_path, tiny_data_dir):
+  result = run_binary("train", "--config=experiments/configs/quick.py:cae",
+                      f"--config.data.data_dir={tiny_data_dir}", "--config.train.epochs=1",
+                      f"--workdir={tmp_path}")
+  assert result.returncode == 0, result.stderr[-3000:]
+  config = json.loads((tmp_path / "config.json").read_text())
+  assert config["model"]["name"] == "cae" and config["model"]["hidden"] == [64]
+  assert config["cae"]["contractive_weight"] == 0.1
 
 
 @pytest.mark.parametrize("args,message", [
-    (["--model=vae"], "--model: 'vae' does not exist; choose one of ae, dae, sae, cae."),
-    (["--dataset=cifar10"], "--dataset"),
-    (["--likelihood=poisson"], "--likelihood: 'poisson' does not exist"),
-    (["--latent_dim=0"], "--latent_dim: must be at least 1, not 0."),
-    (["--hidden=64,x"], "--hidden: widths must be integers"),
-    (["--batch_size=1000"], "fewer than --batch_size=1000"),
-    (["--likelihood=gaussian", "--sigma=1e-30", "--epochs=1", "--hidden=16"],
+    (["--config.model.name=vae"],
+     "--config.model.name: 'vae' does not exist; choose one of ae, dae, sae, cae."),
+    (["--config.data.dataset=cifar10"], "--config.data.dataset: 'cifar10' does not exist"),
+    (["--config.model.likelihood=poisson"], "--config.model.likelihood: 'poisson' does not exist"),
+    (["--config.model.latent_dim=0"], "--config.model.latent_dim: must be at least 1, not 0."),
+    (["--config.model.latent_dim=two"], "--config.model.latent_dim=two"),
+    (["--config.model.hidden=(64,0)"], "--config.model.hidden: widths must be positive integers"),
+    (["--config.train.learning_rate=nan"], "--config.train.learning_rate: must be a finite "
+     "number, not nan."),
+    (["--config.dae.noise=masking"], "--config.dae.noise: no such field in the config"),
+    (["--config.model.widths=3"], "--config.model.widths: no such field in the config"),
+    (["--config.train.batch_size=1000"], "--config.train.batch_size: 1000 is more than the 256 "
+     "training examples; lower it."),
+    (["--config.model.likelihood=gaussian", "--config.model.sigma=1e-30",
+      "--config.train.epochs=1", "--config.model.hidden=(16,)"],
      "training diverged: the train loss became"),
 ])
 def test_train_bad_input_exits_2(tmp_path, tiny_data_dir, args, message):
-  result = run_binary("train", f"--workdir={tmp_path / 'w'}", f"--data_dir={tiny_data_dir}",
-                      *args)
+  result = run_binary("train", "--config=experiments/configs/ae.py", f"--workdir={tmp_path / 'w'}",
+                      f"--config.data.data_dir={tiny_data_dir}", *args)
   assert result.returncode == 2, result.stderr[-2000:]
   assert message in result.stderr
   assert "Traceback" not in result.stderr
 
 
+def test_train_needs_a_config_file_that_loads(tmp_path):
+  for args, message in (([], "--config: is required"),
+                        (["--config=experiments/configs/nope.py"], "could not be loaded"),
+                        (["--config=experiments/configs/quick.py:nope"], "could not be loaded")):
+    result = run_binary("train", f"--workdir={tmp_path}", *args)
+    assert result.returncode == 2 and message in result.stderr, result.stderr[-2000:]
+    assert "Traceback" not in result.stderr
+
+
+def test_missing_data_names_the_config_flag(tmp_path):
+  result = run_binary("train", "--config=experiments/configs/ae.py", f"--workdir={tmp_path}",
+                      f"--config.data.data_dir={tmp_path / 'nowhere'}")
+  assert result.returncode == 2
+  assert "fix --config.data.data_dir / AE_DATA_DIR" in result.stderr
+
+
 def test_a_diverged_run_does_not_block_its_workdir(tmp_path, tiny_data_dir):
   wd = tmp_path / "w"
-  failed = run_binary("train", f"--workdir={wd}", f"--data_dir={tiny_data_dir}", *QUICK,
-                      "--likelihood=gaussian", "--sigma=1e-30")
-  assert failed.returncode == 2 and "--sigma=1e-30" in failed.stderr
-  _train(wd, tiny_data_dir, "--likelihood=gaussian", "--sigma=0.5")   # No checkpoint: allowed.
+  failed = run_binary("train", "--config=experiments/configs/ae.py", f"--workdir={wd}",
+                      f"--config.data.data_dir={tiny_data_dir}", *QUICK,
+                      "--config.model.likelihood=gaussian", "--config.model.sigma=1e-30")
+  assert failed.returncode == 2 and "--config.model.sigma=1e-30" in failed.stderr
+  assert "lower --config.train.learning_rate (now 0.003)" in failed.stderr
+  _train(wd, tiny_data_dir, "--config.model.likelihood=gaussian",
+         "--config.model.sigma=0.5")   # No checkpoint: allowed.
 
 
 def test_corrupt_checkpoint_is_one_sentence_for_evaluate_and_resume(tmp_path, tiny_data_dir):
   wd = tmp_path / "run"
-  _train(wd, tiny_data_dir, "--epochs=1")
+  _train(wd, tiny_data_dir, "--config.train.epochs=1")
   files = [p for p in (wd / "checkpoints" / "1").rglob("*") if p.is_file()
            and p.stat().st_size > 1000]
   assert files
   for path in files:   # Truncate every data file, as a full disk or a bad copy would.
     path.write_bytes(path.read_bytes()[:100])
   for result in (run_binary("evaluate", f"--workdir={wd}"),
-                 run_binary("train", f"--workdir={wd}", f"--data_dir={tiny_data_dir}", *QUICK)):
+                 run_binary("train", "--config=experiments/configs/ae.py", f"--workdir={wd}",
+                            f"--config.data.data_dir={tiny_data_dir}", *QUICK)):
     assert result.returncode == 2, result.stderr[-2000:]
     assert f"the checkpoint {wd / 'checkpoints' / '1'} cannot be read" in result.stderr
     assert "delete that directory" in result.stderr and "Traceback" not in result.stderr
@@ -106,7 +150,8 @@ def test_corrupt_checkpoint_is_one_sentence_for_evaluate_and_resume(tmp_path, ti
 def test_train_unwritable_workdir_and_evaluate_without_a_run(tmp_path, tiny_data_dir):
   blocker = tmp_path / "file"
   blocker.write_text("")
-  result = run_binary("train", f"--workdir={blocker}/run", f"--data_dir={tiny_data_dir}")
+  result = run_binary("train", "--config=experiments/configs/ae.py", f"--workdir={blocker}/run",
+                      f"--config.data.data_dir={tiny_data_dir}")
   assert result.returncode == 2 and "--workdir" in result.stderr
   empty = tmp_path / "empty"
   empty.mkdir()
@@ -116,7 +161,9 @@ def test_train_unwritable_workdir_and_evaluate_without_a_run(tmp_path, tiny_data
 
 
 def test_resume_check_kills_and_resumes_to_identical_metrics(tmp_path, tiny_data_dir):
-  train_args = ",".join([f"--data_dir={tiny_data_dir}", *QUICK, "--epochs=40"])
+  train_args = " ".join(["--config=experiments/configs/ae.py",
+                         f"--config.data.data_dir={tiny_data_dir}", *QUICK,
+                         "--config.train.epochs=40"])
   result = run_binary("resume_check", f"--workdir={tmp_path}", "--kill_after=2",
                       f"--train_args={train_args}")
   assert result.returncode == 0, result.stderr[-3000:]
@@ -154,13 +201,14 @@ def test_benchmark_alone_and_side_by_side_with_a_reference(tmp_path, tiny_data_d
   assert metrics["runs"]["reference"][0]["argv"][-1] == "--flush-denormal"
 
 
-def test_report_tabulates_runs(tmp_path):
+def test_report_tabulates_runs_with_each_familys_metrics(tmp_path):
   for name, model, evaluated in (("a", "ae", True), ("b", "dae", False)):
     run = tmp_path / name
     run.mkdir()
-    (run / "config.json").write_text(json.dumps({"model": model, "latent_dim": 2}))
-    (run / "metrics.json").write_text(json.dumps({"epoch": 3, "test_nll": 250.04,
-                                                  "train_examples_per_second": 1234.4}))
+    (run / "config.json").write_text(json.dumps({"model": {"name": model, "latent_dim": 2}}))
+    (run / "metrics.json").write_text(json.dumps({
+        "epoch": 3, "test_loss": 251.04, "test_nll": 250.04, "test_penalty": 1.0,
+        "train_examples_per_second": 1234.4}))
     if evaluated:
       (run / "eval.json").write_text(json.dumps({
           "test_reconstruction_nll": 251.0, "knn_accuracy_k1": 0.5, "knn_accuracy_k5": 0.625,
@@ -170,7 +218,11 @@ def test_report_tabulates_runs(tmp_path):
   assert result.returncode == 0, result.stderr
   lines = result.stdout.strip().splitlines()
   assert len(lines) == 4
-  assert lines[2] == "| a | ae | 2 | 3 | 250.0 | 251.0 | 0.5000 | 0.6250 | 0.7500 | 1234 |"
-  assert lines[3] == "| b | dae | 2 | 3 | 250.0 | - | - | - | - | 1234 |"
+  assert lines[0] == ("| run | model | latent | epochs | test loss | test nll | test penalty | "
+                      "test recon. NLL, clean input | kNN k=1 | kNN k=5 | linear probe | "
+                      "train ex/s, last epoch |")
+  assert lines[2] == ("| a | ae | 2 | 3 | 251.0 | 250.0 | 1.0 | 251.0 | 0.5000 | 0.6250 | 0.7500 "
+                      "| 1234 |")
+  assert lines[3] == "| b | dae | 2 | 3 | 251.0 | 250.0 | 1.0 | - | - | - | - | 1234 |"
   empty = run_binary("report", f"--root={tmp_path / 'not_a_run'}")
   assert empty.returncode == 2 and "holds no training runs" in empty.stderr

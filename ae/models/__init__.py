@@ -1,15 +1,40 @@
-"""Flax (linen) models. `build(config, num_pixels)` returns the autoencoder of a TrainConfig."""
+"""Model families behind one interface (`ae.models.base.Model`) and their registry.
 
-from ae import likelihoods
-from ae.models.mlp import MLP, Autoencoder, Decoder, Encoder
+Adding a model is one module under ae/models/ and one `register` line below (or a `register`
+call of the user's own, as tests/test_registry.py does).
+"""
 
-__all__ = ["MLP", "Encoder", "Decoder", "Autoencoder", "build"]
+from ae.errors import ConfigError
+
+_REGISTRY: dict = {}
 
 
-def build(config, num_pixels: int = 784) -> Autoencoder:
-  """The MLP autoencoder of `config`: encoder widths `hidden`, the decoder mirrors them."""
-  likelihood = likelihoods.get(config.likelihood, config.sigma)
-  return Autoencoder(
-      encoder=Encoder(tuple(config.hidden), config.latent_dim, config.activation, config.code),
-      decoder=Decoder(tuple(reversed(config.hidden)),
-                      num_pixels * likelihood.outputs_per_pixel, config.activation))
+def register(name: str, family: type) -> None:
+  """Makes `config.model.name = name` build `family(config, num_pixels)`."""
+  _REGISTRY[name] = family
+
+
+def unregister(name: str) -> None:
+  _REGISTRY.pop(name, None)
+
+
+def names() -> tuple:
+  return tuple(_REGISTRY)
+
+
+def get(name: str) -> type:
+  if name not in _REGISTRY:
+    raise ConfigError("model.name", f"{name!r} does not exist; choose one of "
+                      f"{', '.join(_REGISTRY)}.")
+  return _REGISTRY[name]
+
+
+def build(config, num_pixels: int = 784):
+  """The model of a validated config, with everything derived from the config built once."""
+  return get(config.model.name)(config, num_pixels)
+
+
+from ae.models import autoencoders  # noqa: E402  (the families register below)
+
+for _name in autoencoders.NAMES:   # ae, dae, sae, cae: one family, one module.
+  register(_name, autoencoders.Autoencoders)

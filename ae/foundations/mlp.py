@@ -1,12 +1,16 @@
-"""A multilayer perceptron as pure functions over a pytree of parameters.
+"""The multilayer perceptron, twice over the same activation table.
 
-params is a list of layers {"w": [fan_in, fan_out], "b": [fan_out]}. Hidden layers compute
+As pure functions (the lecture's chapter 1, where backprop is derived by hand): params is a list of layers {"w": [fan_in, fan_out], "b": [fan_out]}. Hidden layers compute
 a_l = act(z_l), z_l = a_{l-1} W_l + b_l; the last layer is linear and its output parameterizes
-the likelihood head of `ae.nll` (a Gaussian mean, Bernoulli logits or Categorical logits).
+the likelihood head of `ae.foundations.nll` (a Gaussian mean, Bernoulli or Categorical logits).
+
+As a Flax (linen) module, `MLP`, for the model families: the same layers, named dense_0, dense_1,
+...; hidden layers use the same `ACTIVATIONS[name].fn`.
 """
 
 from typing import Callable, NamedTuple, Sequence
 
+import flax.linen as nn
 import jax
 import jax.numpy as jnp
 
@@ -25,6 +29,7 @@ ACTIVATIONS = {
     "sigmoid": Activation(jax.nn.sigmoid, _sigmoid_prime),
     "tanh": Activation(jnp.tanh, lambda z: 1.0 - jnp.tanh(z) ** 2),
     "relu": Activation(jax.nn.relu, lambda z: (z > 0).astype(z.dtype)),
+    "elu": Activation(jax.nn.elu, lambda z: jnp.where(z > 0, jnp.ones_like(z), jnp.exp(z))),
     "identity": Activation(lambda z: z, jnp.ones_like),
 }
 
@@ -70,3 +75,18 @@ def random_biases(key: jax.Array, params: list, scale: float = 0.1) -> list:
   keys = jax.random.split(key, len(params))
   return [{"w": p["w"], "b": scale * jax.random.normal(k, p["b"].shape, p["b"].dtype)}
           for k, p in zip(keys, params)]
+
+
+class MLP(nn.Module):
+  """Dense layers with `activation` between them; the last layer is linear."""
+  features: Sequence[int]
+  activation: str = "relu"
+
+  @nn.compact
+  def __call__(self, x):
+    fn = activation(self.activation).fn
+    for i, width in enumerate(self.features):
+      x = nn.Dense(width, name=f"dense_{i}")(x)
+      if i < len(self.features) - 1:
+        x = fn(x)
+    return x

@@ -11,7 +11,7 @@ from typing import Callable, NamedTuple
 import jax
 import jax.numpy as jnp
 
-from ae import nll
+from ae.foundations import nll
 
 NAMES = ("bernoulli", "gaussian", "gaussian_learned")
 SIGMA_MIN = 0.01  # Pixels are quantized: a sigma -> 0 would give unbounded likelihoods.

@@ -1,30 +1,14 @@
-"""MLP encoder and decoder.
+"""Flax (linen) encoder, decoder and autoencoder built from `ae.foundations.mlp.MLP`.
 
 The encoder reduces dimension (manifold learning): x [B, D] -> code z [B, k]. The decoder
-generates: z -> the raw outputs that parameterize p(x | z) (see `ae.likelihoods`).
+generates: z -> the raw outputs that parameterize p(x | z) (see `ae.distributions.likelihoods`).
 """
 
 from typing import Sequence
 
 import flax.linen as nn
-import jax.numpy as jnp
 
-ACTIVATIONS = {"relu": nn.relu, "sigmoid": nn.sigmoid, "tanh": jnp.tanh, "elu": nn.elu,
-               "gelu": nn.gelu, "linear": lambda x: x}
-
-
-class MLP(nn.Module):
-  """Dense layers with `activation` between them; the last layer is linear."""
-  features: Sequence[int]
-  activation: str = "relu"
-
-  @nn.compact
-  def __call__(self, x):
-    for i, width in enumerate(self.features):
-      x = nn.Dense(width, name=f"dense_{i}")(x)
-      if i < len(self.features) - 1:
-        x = ACTIVATIONS[self.activation](x)
-    return x
+from ae.foundations.mlp import MLP, activation
 
 
 class Encoder(nn.Module):
@@ -32,12 +16,12 @@ class Encoder(nn.Module):
   hidden: Sequence[int]
   latent_dim: int
   activation: str = "relu"
-  code_activation: str = "linear"
+  code_activation: str = "identity"
 
   @nn.compact
   def __call__(self, x):
     pre_code = MLP(tuple(self.hidden) + (self.latent_dim,), self.activation, name="mlp")(x)
-    return ACTIVATIONS[self.code_activation](pre_code), pre_code
+    return activation(self.code_activation).fn(pre_code), pre_code
 
 
 class Decoder(nn.Module):
@@ -64,3 +48,14 @@ class Autoencoder(nn.Module):
 
   def decode(self, z):
     return self.decoder(z)
+
+
+def mlp_autoencoder(model_config, outputs_per_pixel: int, num_pixels: int,
+                    code_activation: str | None = None) -> Autoencoder:
+  """The autoencoder of config.model: encoder widths `hidden`, the decoder mirrors them."""
+  hidden = tuple(model_config.hidden)
+  return Autoencoder(
+      encoder=Encoder(hidden, model_config.latent_dim, model_config.activation,
+                      code_activation or model_config.code_activation),
+      decoder=Decoder(tuple(reversed(hidden)), num_pixels * outputs_per_pixel,
+                      model_config.activation))

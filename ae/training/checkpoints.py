@@ -1,4 +1,8 @@
-"""Orbax checkpoints of a TrainState (step, params, optimizer state) under WORKDIR/checkpoints.
+"""Orbax checkpoints of a whole train state under WORKDIR/checkpoints, whatever it holds.
+
+The state (any pytree: flax's TrainState, or a family's own struct with several parameter trees
+and optimizer states) is saved as its flax state dict, so every array in it is saved and
+restored: nothing is picked by hand, and a new field cannot be silently lost on resume.
 
 Orbax writes each step into a temporary directory and renames it when complete, so a run killed
 mid-save leaves no half-written checkpoint; `latest_step()` only sees finished ones.
@@ -8,8 +12,9 @@ import os
 
 import jax
 import orbax.checkpoint as ocp
+from flax import serialization
 
-from ae.cli import RunError
+from ae.errors import CheckpointError
 
 
 def manager(workdir: str, keep: int = 3) -> ocp.CheckpointManager:
@@ -30,25 +35,20 @@ def latest_step(workdir: str) -> int | None:
     mngr.close()
 
 
-def _items(state) -> dict:
-  return {"step": state.step, "params": state.params, "opt_state": state.opt_state}
-
-
 def save(mngr: ocp.CheckpointManager, step: int, state) -> None:
-  mngr.save(step, args=ocp.args.StandardSave(_items(state)))
+  mngr.save(step, args=ocp.args.StandardSave(serialization.to_state_dict(state)))
   mngr.wait_until_finished()
 
 
 def restore(mngr: ocp.CheckpointManager, state, step: int | None = None):
-  """`state` with step, params and opt_state from the checkpoint (latest when step is None)."""
+  """`state` with every array replaced by the checkpoint's (latest when step is None); each
+  restored array gets the sharding of the array it replaces."""
   step = mngr.latest_step() if step is None else step
-  abstract = jax.tree.map(ocp.utils.to_shape_dtype_struct, _items(state))
+  abstract = jax.tree.map(ocp.utils.to_shape_dtype_struct, serialization.to_state_dict(state))
   try:
     restored = mngr.restore(step, args=ocp.args.StandardRestore(abstract))
   except Exception as e:  # Orbax and TensorStore raise many types for unreadable files.
     detail = str(e).strip().splitlines()[0] if str(e).strip() else type(e).__name__
-    raise RunError(
-        f"the checkpoint {os.path.join(str(mngr.directory), str(step))} cannot be read "
-        f"({type(e).__name__}: {detail[:200]}); delete that directory to fall back to an earlier "
-        "checkpoint, or train into a new --workdir.") from e
-  return state.replace(**restored)
+    raise CheckpointError(os.path.join(str(mngr.directory), str(step)),
+                          f"{type(e).__name__}: {detail[:200]}") from e
+  return serialization.from_state_dict(state, restored)

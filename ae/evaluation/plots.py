@@ -132,12 +132,15 @@ def latent_scatter(codes, labels, class_names, title: str):
   return fig
 
 
-def learning_curves(history: list):
-  fig, axes = plt.subplots(1, 2, figsize=(10, 3.6))
+def learning_curves(history: list, metric_names=("loss",)):
+  """One panel per metric name: its train and test values per epoch."""
+  fig, axes = plt.subplots(1, len(metric_names), figsize=(5 * len(metric_names), 3.6),
+                           squeeze=False)
   epochs = [h["epoch"] for h in history]
-  for key, ax in (("loss", axes[0]), ("nll", axes[1])):
-    ax.plot(epochs, [h[f"train_{key}"] for h in history], "o-", label="train")
-    ax.plot(epochs, [h[f"test_{key}"] for h in history], "s-", label="test")
+  for key, ax in zip(metric_names, axes[0]):
+    for split, marker in (("train", "o-"), ("test", "s-")):
+      if history and f"{split}_{key}" in history[0]:
+        ax.plot(epochs, [h[f"{split}_{key}"] for h in history], marker, label=split)
     ax.set(xlabel="epoch", ylabel=f"{key} (nats per example)", title=key)
     ax.legend()
     ax.grid(alpha=0.3)

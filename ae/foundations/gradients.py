@@ -19,7 +19,7 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
-from ae import mlp, nll
+from ae.foundations import mlp, nll
 
 
 def loss(params: list, x, y, act: str, head: str) -> jnp.ndarray:

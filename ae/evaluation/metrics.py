@@ -1,6 +1,7 @@
 """What a trained autoencoder is worth: reconstruction NLL, and its codes for retrieval.
 
-  reconstruction_nll   mean over the test set of -log p(x | g(f(x))), nats per example
+  Evaluator            a model's codes (`encode`) and its `reconstruction_nll`: the mean over
+                       the test set of -log p(x | g(f(x))), nats per example
   knn_accuracy         classify each test code by majority vote of its k nearest train codes
                        (Euclidean; ties in the vote go to the smallest label)
   linear_probe         multinomial logistic regression on standardized codes (L-BFGS, L2 1e-4)
@@ -10,7 +11,9 @@ import functools
 
 import jax
 import jax.numpy as jnp
-from ae import data, descent, likelihoods, nll
+
+from ae import data
+from ae.foundations import descent, nll
 
 
 def _batched(fn, x, batch_size: int):
@@ -19,26 +22,26 @@ def _batched(fn, x, batch_size: int):
   return jax.tree.map(lambda *p: jnp.concatenate(p), *parts)
 
 
-@functools.partial(jax.jit, static_argnums=0)
-def _encode_batch(model, params, images):
-  return model.apply(params, data.to_float(images), method=model.encode)
+class Evaluator:
+  """A trained model's codes and reconstruction NLL, each compiled once per batch shape.
 
+  model is an `ae.models.base.Model`; images are uint8 [N, 28, 28, 1], preprocessed by
+  `ae.data.preprocess` as in training (no dynamic binarization).
+  """
 
-def encode(model, params, images, batch_size: int = 1000) -> jnp.ndarray:
-  """Codes [N, k] of uint8 images [N, D]; compiled once per model and batch shape."""
-  return _batched(lambda x: _encode_batch(model, params, x), images, batch_size)
+  def __init__(self, model, state, batch_size: int = 1000):
+    self.model, self.state, self.batch_size = model, state, batch_size
+    self._encode = jax.jit(lambda st, im: model.encode(st, data.preprocess(im)))
+    self._nll = jax.jit(lambda st, im: model.likelihood.nll(
+        data.preprocess(im), model.reconstruct(st, data.preprocess(im))))
 
+  def encode(self, images) -> jnp.ndarray:
+    """Codes [N, k]."""
+    return _batched(lambda x: self._encode(self.state, x), images, self.batch_size)
 
-def reconstruct(model, params, images) -> jnp.ndarray:
-  """Raw decoder outputs for uint8 images [N, D]."""
-  return model.apply(params, data.to_float(images))["outputs"]
-
-
-def reconstruction_nll(model, params, likelihood: likelihoods.Likelihood, images,
-                       batch_size: int = 1000) -> float:
-  """Mean per-example -log p(x | g(f(x))) of uint8 images [N, D], in nats."""
-  fn = jax.jit(lambda x: likelihood.nll(data.to_float(x), reconstruct(model, params, x)))
-  return float(_batched(fn, images, batch_size).mean())
+  def reconstruction_nll(self, images) -> float:
+    """Mean per-example -log p(x | g(f(x))), in nats."""
+    return float(_batched(lambda x: self._nll(self.state, x), images, self.batch_size).mean())
 
 
 @functools.partial(jax.jit, static_argnames=("k",))

@@ -1,0 +1,26 @@
+"""The figures every training run gets, from any model family through its interface:
+reconstructions, the test codes coloured by label (2-D codes only), the learning curves of the
+family's metrics, and whatever `model.figures` adds (the DAE's denoising)."""
+
+import numpy as np
+
+from ae import data
+from ae.evaluation import metrics, plots
+
+
+def run_figures(model, state, history: list, test_split) -> dict:
+  """{name: matplotlib Figure}; save each as NAME.png."""
+  config = model.config
+  shown = test_split.images[:10]
+  x = data.preprocess(shown)
+  figures = {"reconstructions": plots.image_rows(
+      {"input": x, "reconstruction": model.likelihood.mean(model.reconstruct(state, x))},
+      f"{model.name} on {config.data.dataset}, latent {config.model.latent_dim}")}
+  if config.model.latent_dim == 2:
+    codes = metrics.Evaluator(model, state).encode(test_split.images)
+    figures["latent"] = plots.latent_scatter(codes, np.asarray(test_split.labels),
+                                             data.CLASS_NAMES[config.data.dataset],
+                                             f"{model.name}: test codes")
+  figures["learning_curves"] = plots.learning_curves(history, model.metric_names)
+  figures.update(model.figures(state, test_split.images))
+  return figures

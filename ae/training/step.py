@@ -1,0 +1,97 @@
+"""The compiled pieces of the training core.
+
+  make_train_step(loss)        loss (params, batch, rng) -> (loss, metrics) becomes a pure,
+                               jitted step (state, batch, rng) -> (state, metrics), state donated
+  make_train_epoch(step, ...)  a whole epoch as one compiled call: the split lives on the
+                               devices, indices are shuffled with jax.random, every step runs
+                               under jax.lax.scan with its batch sharded over the mesh; donated
+  make_evaluate(eval_step, ..) batched, jitted evaluation that counts every example
+
+The randomness of step i of an epoch is fold_in(step_rng, i), so a resumed run sees the same
+batches and noise as an uninterrupted one.
+"""
+
+from typing import Callable
+
+import jax
+import jax.numpy as jnp
+
+from ae.training import sharding
+
+
+def make_train_step(loss: Callable) -> Callable:
+  """(state, batch, rng) -> (state, metrics): one gradient step on `loss`, jitted, with the state
+  donated. Called alone it is a step; inside `make_train_epoch` it is inlined."""
+  def train_step(state, batch: dict, rng: jax.Array):
+    grads, metrics = jax.grad(loss, has_aux=True)(state.params, batch, rng)
+    return state.apply_gradients(grads=grads), metrics
+  return jax.jit(train_step, donate_argnums=0)
+
+
+def make_train_epoch(train_step: Callable, batch_size: int, mesh=None) -> Callable:
+  """(state, split, rng) -> (state, mean metrics); the last partial batch is dropped.
+
+  `split` is an `ae.data.Split` replicated over `mesh` (see `sharding.replicate`); each batch is
+  constrained to be sharded along the mesh's data axis. The state stays replicated.
+  """
+  mesh = mesh or sharding.data_mesh()
+  sharding.check_batch_size("train.batch_size", batch_size, mesh)
+  batch_sharding = sharding.batch_sharded(mesh)
+
+  def train_epoch(state, split, rng):
+    steps = split.images.shape[0] // batch_size
+    perm_rng, step_rng = jax.random.split(rng)
+    order = jax.random.permutation(perm_rng, split.images.shape[0])[:steps * batch_size]
+
+    def body(state, inputs):
+      i, idx = inputs
+      batch = {"image": split.images[idx], "label": split.labels[idx]}
+      batch = jax.lax.with_sharding_constraint(batch, batch_sharding)
+      return train_step(state, batch, jax.random.fold_in(step_rng, i))
+
+    state, metrics = jax.lax.scan(body, state, (jnp.arange(steps),
+                                                order.reshape(steps, batch_size)))
+    return state, jax.tree.map(jnp.mean, metrics)
+  return jax.jit(train_epoch, donate_argnums=0, out_shardings=sharding.replicated(mesh))
+
+
+def make_evaluate(eval_step: Callable, batch_size: int, mesh=None) -> Callable:
+  """(state, split, rng) -> metrics averaged over every example (the remainder too).
+
+  Full batches run under one jitted lax.map, sharded over the mesh when the device count divides
+  `batch_size`; the remainder is one more, smaller batch.
+  """
+  mesh = mesh or sharding.data_mesh()
+  shard = batch_size % mesh.devices.size == 0
+  batch_sharding = sharding.batch_sharded(mesh)
+
+  def one_batch(state, images, labels, rng):
+    batch = {"image": images, "label": labels}
+    if shard:
+      batch = jax.lax.with_sharding_constraint(batch, batch_sharding)
+    return eval_step(state, batch, rng)
+
+  @jax.jit
+  def full_batches(state, images, labels, rng):
+    full = (images.shape[0] // batch_size) * batch_size
+    xs = (images[:full].reshape(-1, batch_size, *images.shape[1:]),
+          labels[:full].reshape(-1, batch_size))
+    keys = jax.random.split(rng, xs[1].shape[0])
+    return jax.lax.map(lambda a: one_batch(state, *a), (*xs, keys))
+
+  remainder = jax.jit(eval_step)
+
+  def evaluate(state, split, rng):
+    n = split.images.shape[0]
+    full = (n // batch_size) * batch_size
+    sums = None
+    if full:
+      per_batch = full_batches(state, split.images, split.labels, rng)
+      sums = jax.tree.map(lambda m: m.sum() * batch_size, per_batch)
+    if full < n:  # The remainder, as one more (smaller) batch.
+      rest = remainder(state, {"image": split.images[full:], "label": split.labels[full:]},
+                       jax.random.fold_in(rng, n))
+      rest = jax.tree.map(lambda m: m * (n - full), rest)
+      sums = rest if sums is None else jax.tree.map(jnp.add, sums, rest)
+    return {k: float(v) / n for k, v in sums.items()}
+  return evaluate
