@@ -1,9 +1,9 @@
 r"""Training-core throughput, side by side with the PyTorch reference in one run.
 
 Our side: the AE with the reference's layer sizes (784-400-20-400-784, ReLU, Bernoulli logits,
-Adam 1e-3, shuffled in-memory batches, last partial batch dropped), trained by `ae.train`'s
-scanned, donated epochs on Fashion-MNIST. Epoch 1 includes compilation; examples/s is the median
-over the later epochs. The reference (../shared/bench/torch_vae.py) is a VAE: one more 400x20
+Adam 1e-3, shuffled in-memory batches, last partial batch dropped), trained by the training
+core's scanned, donated epochs (`ae.training.step`) on Fashion-MNIST. Epoch 1 includes
+compilation; examples/s is the median over the later epochs. The reference (../shared/bench/torch_vae.py) is a VAE: one more 400x20
 head, about 1.2% more multiply-adds per example than this AE.
 
   python -m experiments.benchmark --workdir=runs/bench --batch_size=128             # ours only

@@ -3,20 +3,25 @@ r"""Evaluates a trained model from its workdir (config.json + the latest checkpo
 Writes WORKDIR/eval.json: test reconstruction NLL (nats per example), latent kNN classification
 accuracy (k = 1 and 5, train codes as the index) and a linear-probe accuracy; and
 WORKDIR/retrieval.png: query test images with their nearest train images in latent space.
+For models with a likelihood model of x (vae, iwae, cvae) also test_elbo and the importance-
+sampled test_nll_is with each k of --num_importance_samples (the last one is test_nll_is), and
+with a 2-D code the manifold figure over the grid of --manifold_grid.
 
   python -m experiments.evaluate --workdir=runs/ae32
+  python -m experiments.evaluate --workdir=runs/vae --num_importance_samples=1,10,100,1000
 """
 
 import json
 import os
 
 from absl import flags
+import jax
 import numpy as np
 
 from ae import data, io
 from ae.errors import ConfigError
-from ae.evaluation import metrics, plots
-from ae.training import loop
+from ae.evaluation import generative, likelihood, metrics, plots
+from ae.training import loop, step
 from experiments import cli
 
 WORKDIR = flags.DEFINE_string("workdir", None, "A workdir written by experiments.train.")
@@ -25,8 +30,36 @@ PROBE_STEPS = flags.DEFINE_integer("probe_steps", 200, "L-BFGS steps of the line
 QUERIES = flags.DEFINE_integer("queries", 8, "Query images in the retrieval figure.")
 NEIGHBOURS = flags.DEFINE_integer("neighbours", 8, "Neighbours per query in the figure.")
 cli.SETTING_FLAGS["data_dir"] = "data.data_dir in the run's config.json"
-for _name in ("probe_steps", "queries", "neighbours"):
+IS_SAMPLES = flags.DEFINE_list("num_importance_samples", ["1000"], "Importance samples k of the "
+                               "test NLL estimate; several give one estimate each.")
+IS_CHUNK = flags.DEFINE_integer("importance_chunk", 500, "Samples drawn at once (memory bound).")
+IS_BATCH = flags.DEFINE_integer("importance_batch", 100, "Test images per estimate batch.")
+MANIFOLD_GRID = flags.DEFINE_enum("manifold_grid", "quantile", generative.GRIDS,
+                                  "Codes of manifold.png (2-D codes): prior quantiles or uniform.")
+for _name in ("probe_steps", "queries", "neighbours", "importance_chunk", "importance_batch"):
   cli.require_positive(_name)
+
+
+def likelihood_metrics(config, model, state, test) -> dict:
+  """test_elbo (one sample, closed-form KL) and test_nll_is for every k asked for."""
+  try:
+    ks = [int(k) for k in IS_SAMPLES.value]
+  except ValueError as e:
+    raise cli.usage_error("num_importance_samples", f"must be positive integers, not "
+                          f"{IS_SAMPLES.value}.") from e
+  if not ks or min(ks) < 1:
+    raise cli.usage_error("num_importance_samples", f"must be positive integers, not "
+                          f"{IS_SAMPLES.value}.")
+  evaluate = step.make_evaluate(model.eval_step, config.train.eval_batch_size)
+  out = {"test_elbo": evaluate(state, test, jax.random.PRNGKey(0))["elbo"]}
+  by_k = {}
+  for k in ks:
+    nll = likelihood.importance_sampled_nll(model, state, test, k, IS_BATCH.value,
+                                            IS_CHUNK.value)
+    by_k[str(k)] = float(nll.mean())
+  out.update(test_nll_is=by_k[str(ks[-1])], num_importance_samples=ks[-1],
+             test_nll_is_by_k=by_k)
+  return out
 
 
 def load_run(workdir: str):
@@ -60,20 +93,26 @@ def main(argv):
   splits = loop.load_splits(config)
   train, test = splits["train"], splits["test"]
   evaluator = metrics.Evaluator(model, state)
-  train_codes, test_codes = evaluator.encode(train.images), evaluator.encode(test.images)
+  train_codes = evaluator.encode(train.images, train.labels)
+  test_codes = evaluator.encode(test.images, test.labels)
   knn = metrics.knn_accuracy(train_codes, train.labels, test_codes, test.labels, ks)
   result = {
       "model": config.model.name, "dataset": config.data.dataset,
       "latent_dim": config.model.latent_dim,
       "epoch": int(state.step) // max(1, train.size // config.train.batch_size),
       "step": int(state.step),
-      "test_reconstruction_nll": evaluator.reconstruction_nll(test.images),
+      "test_reconstruction_nll": evaluator.reconstruction_nll(test.images, test.labels),
       "nll_units": "nats per example",
       **{f"knn_accuracy_k{k}": v for k, v in knn.items()},
       "linear_probe_accuracy": metrics.linear_probe(train_codes, train.labels, test_codes,
                                                     test.labels, PROBE_STEPS.value),
       "train_examples": train.size, "test_examples": test.size, "data_source": test.source,
   }
+  if model.log_importance_weights is not None:
+    result.update(likelihood_metrics(config, model, state, test))
+    if config.model.latent_dim == 2:
+      io.save_figure(generative.manifold(model, state, MANIFOLD_GRID.value),
+                     os.path.join(workdir, "manifold.png"))
   io.write_json(os.path.join(workdir, "eval.json"), result)
   q = min(QUERIES.value, test.size)
   nearest = np.asarray(metrics.nearest_neighbours(train_codes, test_codes[:q], NEIGHBOURS.value))

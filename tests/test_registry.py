@@ -77,10 +77,10 @@ class TinyLinear(base.Model):
   def eval_step(self, state, batch, rng):
     return self._loss(state.encoder, state.decoder, batch, rng, False)[1]
 
-  def encode(self, state, x):
+  def encode(self, state, x, labels=None):
     return x @ state.encoder["w"] + state.encoder["b"]
 
-  def decode(self, state, z):
+  def decode(self, state, z, labels=None):
     return z @ state.decoder["w"] + state.decoder["b"]
 
 

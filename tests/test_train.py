@@ -48,6 +48,8 @@ def test_each_model_lowers_its_loss(tmp_path, tiny_data_dir, name):
     events.Reload()
     assert {f"{s}_{m}" for s in ("train", "test") for m in result.model.metric_names} <= set(
         events.Tags()["scalars"])
+    assert "reconstructions" in events.Tags()["images"]   # Written each epoch.
+    assert len(events.Images("reconstructions")) == 3
     test_loss = events.Scalars("test_loss")
     assert [e.step for e in test_loss] == [1, 2, 3]
     assert test_loss[-1].value == pytest.approx(history[-1]["test_loss"], rel=1e-6)

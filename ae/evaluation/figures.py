@@ -14,13 +14,14 @@ def run_figures(model, state, history: list, test_split) -> dict:
   shown = test_split.images[:10]
   x = data.preprocess(shown)
   figures = {"reconstructions": plots.image_rows(
-      {"input": x, "reconstruction": model.likelihood.mean(model.reconstruct(state, x))},
+      {"input": x, "reconstruction": model.likelihood.mean(
+          model.reconstruct(state, x, test_split.labels[:10]))},
       f"{model.name} on {config.data.dataset}, latent {config.model.latent_dim}")}
   if config.model.latent_dim == 2:
-    codes = metrics.Evaluator(model, state).encode(test_split.images)
+    codes = metrics.Evaluator(model, state).encode(test_split.images, test_split.labels)
     figures["latent"] = plots.latent_scatter(codes, np.asarray(test_split.labels),
                                              data.CLASS_NAMES[config.data.dataset],
                                              f"{model.name}: test codes")
   figures["learning_curves"] = plots.learning_curves(history, model.metric_names)
-  figures.update(model.figures(state, test_split.images))
+  figures.update(model.figures(state, test_split))
   return figures

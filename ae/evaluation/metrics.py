@@ -17,8 +17,10 @@ from ae.foundations import descent, nll
 
 
 def _batched(fn, x, batch_size: int):
-  """fn applied to x [N, ...] in batches of batch_size (the last one may be smaller)."""
-  parts = [fn(x[i:i + batch_size]) for i in range(0, x.shape[0], batch_size)]
+  """fn applied to x (a pytree of [N, ...] arrays) in batches of batch_size (the last one may be
+  smaller)."""
+  n = jax.tree.leaves(x)[0].shape[0]
+  parts = [fn(jax.tree.map(lambda a: a[i:i + batch_size], x)) for i in range(0, n, batch_size)]
   return jax.tree.map(lambda *p: jnp.concatenate(p), *parts)
 
 
@@ -31,17 +33,22 @@ class Evaluator:
 
   def __init__(self, model, state, batch_size: int = 1000):
     self.model, self.state, self.batch_size = model, state, batch_size
-    self._encode = jax.jit(lambda st, im: model.encode(st, data.preprocess(im)))
-    self._nll = jax.jit(lambda st, im: model.likelihood.nll(
-        data.preprocess(im), model.reconstruct(st, data.preprocess(im))))
+    self._encode = jax.jit(lambda st, im, y: model.encode(st, data.preprocess(im), y))
+    self._nll = jax.jit(lambda st, im, y: model.likelihood.nll(
+        data.preprocess(im), model.reconstruct(st, data.preprocess(im), y)))
 
-  def encode(self, images) -> jnp.ndarray:
-    """Codes [N, k]."""
-    return _batched(lambda x: self._encode(self.state, x), images, self.batch_size)
+  def _labels(self, images, labels):
+    return jnp.zeros(images.shape[0], jnp.int32) if labels is None else labels
 
-  def reconstruction_nll(self, images) -> float:
+  def encode(self, images, labels=None) -> jnp.ndarray:
+    """Codes [N, k] (posterior means for a VAE; conditional models use the labels)."""
+    both = (images, self._labels(images, labels))
+    return _batched(lambda b: self._encode(self.state, *b), both, self.batch_size)
+
+  def reconstruction_nll(self, images, labels=None) -> float:
     """Mean per-example -log p(x | g(f(x))), in nats."""
-    return float(_batched(lambda x: self._nll(self.state, x), images, self.batch_size).mean())
+    both = (images, self._labels(images, labels))
+    return float(_batched(lambda b: self._nll(self.state, *b), both, self.batch_size).mean())
 
 
 @functools.partial(jax.jit, static_argnames=("k",))

@@ -167,3 +167,42 @@ def retrieval(queries, neighbours, title: str):
     axes[0, j].set_title(f"#{j}", fontsize=8)
   fig.suptitle(title, fontsize=10)
   return fig
+
+
+def image_grid(images, title: str, row_labels=None, col_labels=None, cell: float = 0.75):
+  """images [R, C, 784] in [0, 1] as an R x C grid of 28x28 images, labelled at the margins."""
+  images = np.clip(np.asarray(images, np.float32), 0, 1)
+  r, c = images.shape[:2]
+  fig, axes = plt.subplots(r, c, figsize=(cell * c + 0.6, cell * r + 0.5), squeeze=False)
+  for i in range(r):
+    for j in range(c):
+      ax = axes[i, j]
+      ax.imshow(images[i, j].reshape(28, 28), cmap="gray", vmin=0, vmax=1)
+      ax.set_xticks([])
+      ax.set_yticks([])
+      if j == 0 and row_labels is not None:
+        ax.set_ylabel(row_labels[i], fontsize=7)
+      if i == 0 and col_labels is not None:
+        ax.set_title(col_labels[j], fontsize=7)
+  fig.suptitle(title, fontsize=10)
+  fig.subplots_adjust(wspace=0.05, hspace=0.05)
+  return fig
+
+
+def manifold_panels(panels: dict, title: str):
+  """One square image per panel: each value is a [n, n, 784] grid of decoded images, shown as a
+  mosaic (rows: z2 from high to low; columns: z1 from low to high)."""
+  names = list(panels)
+  cols = min(5, len(names))
+  rows = -(-len(names) // cols)
+  fig, axes = plt.subplots(rows, cols, figsize=(3.2 * cols, 3.4 * rows), squeeze=False)
+  for ax in axes.ravel():
+    ax.axis("off")
+  for ax, name in zip(axes.ravel(), names):
+    grid = np.clip(np.asarray(panels[name], np.float32), 0, 1)
+    n = grid.shape[0]
+    mosaic = grid.reshape(n, n, 28, 28).transpose(0, 2, 1, 3).reshape(n * 28, n * 28)
+    ax.imshow(mosaic, cmap="gray", vmin=0, vmax=1)
+    ax.set_title(name, fontsize=9)
+  fig.suptitle(title, fontsize=10)
+  return fig

@@ -85,7 +85,8 @@ class Autoencoders(base.Model):
   def init_params(self, rng):
     return self.module.init(rng, jnp.zeros((1, self.num_pixels), jnp.float32))
 
-  def loss(self, params, batch, rng, train=True):
+  def loss(self, params, batch, rng, train=True, step=None):
+    del step
     rng_binarize, rng_noise = jax.random.split(rng)
     x = self.inputs(batch, rng_binarize, train)
     x_in = x
@@ -103,21 +104,21 @@ class Autoencoders(base.Model):
     loss = nll + penalty
     return loss, {"loss": loss, "nll": nll, "penalty": penalty}
 
-  def encode(self, state, x):
+  def encode(self, state, x, labels=None):
     return self.module.apply(state.params, x, method=self.module.encode)
 
-  def decode(self, state, z):
+  def decode(self, state, z, labels=None):
     return self.module.apply(state.params, z, method=self.module.decode)
 
-  def reconstruct(self, state, x):
+  def reconstruct(self, state, x, labels=None):
     return self.module.apply(state.params, x)["outputs"]
 
-  def figures(self, state, images):
+  def figures(self, state, split):
     if self.name != "dae":
       return {}
     from ae.evaluation import plots
     d = self.config.dae
-    clean = data.preprocess(images[:10])
+    clean = data.preprocess(split.images[:10])
     noisy = corruption.corrupt(jax.random.PRNGKey(self.config.train.seed), clean, d.noise,
                                d.noise_level)
     denoised = self.likelihood.mean(self.reconstruct(state, noisy))

@@ -6,16 +6,26 @@ derived object with it, built once: its Flax module(s), the decoder's distributi
 
   config_sections(name)   class method: the family's own config section(s) and their defaults
   validate(config)        class method: checks the family's section; raises ConfigError
+  attach_training_data(split)   called by the loop before init_state: the training split's size
+                          (steps per epoch, for schedules) and any statistic a family initialises
+                          from (the VAE's output bias)
   init_state(rng)         the whole train state: every parameter and optimizer state (the core
-                          calls it under one jax.jit, so it is initialised in one compiled call)
-  loss(params, batch, rng, train) -> (loss, metrics)   the objective of the default step
+                          calls it under one jax.jit, so it is initialised in one compiled call);
+                          it has a `step` counter
+  loss(params, batch, rng, train, step) -> (loss, metrics)   the objective of the default step;
+                          `step` is the state's step counter (for warm-ups), None in evaluation
   train_step()            (state, batch, rng) -> (state, metrics). By default one gradient step
                           on `loss`; a family with several updates (an adversarial AE) overrides it
   eval_step(state, batch, rng) -> metrics              by default `loss` with train=False
   metric_names            the keys of the metrics above, in display order; `headline` is the one
                           progress lines show
-  encode(state, x) / decode(state, z) / reconstruct(state, x)   for evaluation and figures
-  figures(state, images) -> {name: Figure}             figures of the family's own (optional)
+  encode(state, x, labels) / decode(state, z, labels) / reconstruct(state, x, labels)
+                          for evaluation and figures (labels matter to conditional models only)
+  log_importance_weights(state, x, labels, rng, k) -> [k, B]   log p(x, z) - log q(z | x) for
+                          k samples z ~ q(z | x); families with a likelihood model of x define it
+                          (the importance-sampled test NLL); None otherwise
+  summary_images(state, split) -> {name: [H, W] in [0, 1]}    TensorBoard images each epoch
+  figures(state, split) -> {name: Figure}              figures of the family's own (optional)
 
 A batch is {"image": uint8 [B, 28, 28, 1], "label": int32 [B]}; `self.inputs` turns its images
 into model inputs with `ae.data.preprocess`, the one preprocessing path.
@@ -34,16 +44,36 @@ from ae.distributions import likelihoods
 TrainState = train_state.TrainState
 
 
+def learning_rate_schedule(base: float, schedule: str, steps_per_epoch: int):
+  """constant: base. burda_stages (Burda et al.): stage i = 0, 1, ..., 7 lasts 3^i epochs at
+  base * 10^(-i/7); stage i starts at epoch (3^i - 1) / 2."""
+  if schedule == "constant":
+    return base
+
+  def rate(step):
+    epoch = step // steps_per_epoch
+    stage = sum((epoch >= (3 ** i - 1) // 2).astype(jnp.float32) for i in range(1, 8))
+    return base * 10.0 ** (-stage / 7.0)
+  return rate
+
+
 class Model:
   """Base class of the model families; see the module docstring for the interface."""
   metric_names: tuple = ("loss",)
   headline: str = "loss"
+
+  log_importance_weights = None
+  conditional = False        # True when encode/decode need the label
 
   def __init__(self, config, num_pixels: int = 784):
     self.config = config
     self.name = config.model.name
     self.num_pixels = num_pixels
     self.likelihood = likelihoods.get(config.model.likelihood, config.model.sigma)
+    self.steps_per_epoch = 1
+
+  def attach_training_data(self, split) -> None:
+    self.steps_per_epoch = max(1, split.size // self.config.train.batch_size)
 
   # --------------------------------------------------------------------------- config
 
@@ -60,7 +90,10 @@ class Model:
   # --------------------------------------------------------------------------- state
 
   def optimizer(self) -> optax.GradientTransformation:
-    return optax.adam(self.config.train.learning_rate)
+    """Adam with config.train's learning rate, schedule and eps."""
+    t = self.config.train
+    return optax.adam(learning_rate_schedule(t.learning_rate, t.schedule, self.steps_per_epoch),
+                      eps=t.adam_eps)
 
   def init_params(self, rng: jax.Array):
     raise NotImplementedError
@@ -76,7 +109,7 @@ class Model:
     mode = "dynamic" if train and self.config.data.binarize == "dynamic" else "none"
     return data.preprocess(batch["image"], mode, rng)
 
-  def loss(self, params, batch: dict, rng: jax.Array, train: bool = True):
+  def loss(self, params, batch: dict, rng: jax.Array, train: bool = True, step=None):
     raise NotImplementedError
 
   def train_step(self) -> Callable:
@@ -88,16 +121,23 @@ class Model:
 
   # --------------------------------------------------------------------------- codes
 
-  def encode(self, state, x: jnp.ndarray) -> jnp.ndarray:
+  def encode(self, state, x: jnp.ndarray, labels=None) -> jnp.ndarray:
     raise NotImplementedError
 
-  def decode(self, state, z: jnp.ndarray) -> jnp.ndarray:
+  def decode(self, state, z: jnp.ndarray, labels=None) -> jnp.ndarray:
     raise NotImplementedError
 
-  def reconstruct(self, state, x: jnp.ndarray) -> jnp.ndarray:
+  def reconstruct(self, state, x: jnp.ndarray, labels=None) -> jnp.ndarray:
     """Raw decoder outputs (the likelihood's parameters) for inputs x [B, D]."""
-    return self.decode(state, self.encode(state, x))
+    return self.decode(state, self.encode(state, x, labels), labels)
 
-  def figures(self, state, images) -> dict:
-    del state, images
+  def summary_images(self, state, split) -> dict:
+    """Eight test images above their reconstructions' means, one [2 * 28, 8 * 28] image."""
+    x = data.preprocess(split.images[:8])
+    mean = self.likelihood.mean(self.reconstruct(state, x, split.labels[:8]))
+    rows = [jnp.concatenate(list(r.reshape(-1, 28, 28)), axis=1) for r in (x, mean)]
+    return {"reconstructions": jnp.concatenate(rows, axis=0)}
+
+  def figures(self, state, split) -> dict:
+    del state, split
     return {}

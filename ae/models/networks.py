@@ -7,6 +7,7 @@ generates: z -> the raw outputs that parameterize p(x | z) (see `ae.distribution
 from typing import Sequence
 
 import flax.linen as nn
+import jax.numpy as jnp
 
 from ae.foundations.mlp import MLP, activation
 
@@ -33,6 +34,20 @@ class Decoder(nn.Module):
   @nn.compact
   def __call__(self, z):
     return MLP(tuple(self.hidden) + (self.num_outputs,), self.activation, name="mlp")(z)
+
+
+class GaussianEncoder(nn.Module):
+  """x -> (mean, log-variance) of q(z | x) = N(mean, diag(exp(logvar))): the hidden layers, then
+  one linear layer with 2k outputs split in halves (the same as two heads of k)."""
+  hidden: Sequence[int]
+  latent_dim: int
+  activation: str = "relu"
+
+  @nn.compact
+  def __call__(self, x):
+    out = MLP(tuple(self.hidden) + (2 * self.latent_dim,), self.activation, name="mlp")(x)
+    mean, logvar = jnp.split(out, 2, axis=-1)
+    return mean, logvar
 
 
 class Autoencoder(nn.Module):

@@ -3,7 +3,8 @@
   config.model   name (a registered family member), latent_dim, hidden (encoder widths; the
                  decoder mirrors them), activation, code_activation, likelihood, sigma
   config.data    dataset, data_dir, max_train_examples, max_test_examples, binarize
-  config.train   epochs, batch_size, learning_rate, seed, eval_batch_size, keep_checkpoints
+  config.train   epochs, batch_size, learning_rate, schedule, adam_eps, seed, eval_batch_size,
+                 keep_checkpoints
   config.<name>  the family's own section, only where the model has one (config.dae.noise, ...)
 
 `base_config(name)` holds the defaults of model `name` and nothing else, so a run's config.json
@@ -25,6 +26,7 @@ from ae.foundations import mlp
 
 CODE_ACTIVATIONS = ("identity", "sigmoid", "tanh")
 BINARIZE = ("none", "dynamic")
+SCHEDULES = ("constant", "burda_stages")
 MAX_SEED = 2 ** 63 - 1
 
 
@@ -40,8 +42,8 @@ def base_config(model_name: str = "ae") -> ml_collections.ConfigDict:
       max_train_examples=config_dict.placeholder(int),
       max_test_examples=config_dict.placeholder(int), binarize="none"))
   config.train = ml_collections.ConfigDict(dict(
-      epochs=10, batch_size=128, learning_rate=1e-3, seed=0, eval_batch_size=1000,
-      keep_checkpoints=3))
+      epochs=10, batch_size=128, learning_rate=1e-3, schedule="constant", adam_eps=1e-8, seed=0,
+      eval_batch_size=1000, keep_checkpoints=3))
   for section, fields in family.config_sections(model_name).items():
     config[section] = ml_collections.ConfigDict(fields)
   return config
@@ -132,6 +134,8 @@ def validate(config) -> ml_collections.ConfigDict:
                "train.keep_checkpoints"):
     require_number(config, path, low=1, integer=True)
   require_number(config, "train.learning_rate", low=0, low_open=True)
+  require_choice(config, "train.schedule", SCHEDULES)
+  require_number(config, "train.adam_eps", low=0, low_open=True)
   require_number(config, "train.seed", low=0, high=MAX_SEED, integer=True)
   models.get(config.model.name).validate(config)
   return config

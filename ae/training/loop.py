@@ -77,6 +77,7 @@ def train_and_evaluate(config, workdir: str, splits: dict | None = None,
     raise ConfigError("train.batch_size", f"{tc.batch_size} is more than the {train_split.size} "
                       "training examples; lower it.")
   model = models.build(config, int(np.prod(train_split.images.shape[1:])))
+  model.attach_training_data(train_split)
   state = create_state(model, mesh)
   manager = checkpoints.manager(workdir, tc.keep_checkpoints)
   start_epoch = 0
@@ -112,6 +113,7 @@ def train_and_evaluate(config, workdir: str, splits: dict | None = None,
              "num_devices": int(mesh.devices.size)}
       history.append(row)
       writer.write_scalars(epoch, row)
+      writer.write_images(epoch, model.summary_images(state, test_split))
       writer.flush()
       checkpoints.save(manager, epoch, state)
       if on_epoch is not None:

@@ -2,8 +2,7 @@
 metrics.jsonl, TensorBoard and the progress line at once.
 
   JsonlWriter        one JSON object per call, appended and synced (the run's record)
-  TensorBoardWriter  scalar and image summaries through tensorboard's own event writer (no
-                     TensorFlow import)
+  TensorBoardWriter  scalar and image summaries through tensorboard's own event writer
   ProgressWriter     tqdm on a terminal, one plain line per epoch otherwise
   MultiWriter        all of the above behind the one face
 """

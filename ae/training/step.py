@@ -20,10 +20,11 @@ from ae.training import sharding
 
 
 def make_train_step(loss: Callable) -> Callable:
-  """(state, batch, rng) -> (state, metrics): one gradient step on `loss`, jitted, with the state
-  donated. Called alone it is a step; inside `make_train_epoch` it is inlined."""
+  """(state, batch, rng) -> (state, metrics): one gradient step on `loss(params, batch, rng,
+  step=state.step)`, jitted, with the state donated. Called alone it is a step; inside
+  `make_train_epoch` it is inlined."""
   def train_step(state, batch: dict, rng: jax.Array):
-    grads, metrics = jax.grad(loss, has_aux=True)(state.params, batch, rng)
+    grads, metrics = jax.grad(loss, has_aux=True)(state.params, batch, rng, step=state.step)
     return state.apply_gradients(grads=grads), metrics
   return jax.jit(train_step, donate_argnums=0)
 

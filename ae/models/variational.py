@@ -1,0 +1,191 @@
+"""The variational family: VAE, IWAE and the conditional VAE (Kingma et al. 2014's M2 trained
+with every label), term by term.
+
+  q(z | x) = N(mu(x), diag(sigma^2(x)))        the Gaussian encoder (posterior)
+  p(z) = N(0, I),  p(x | z)                    the prior and the decoder's likelihood
+  log w = log p(x | z) + log p(z) - log q(z | x),  z ~ q(z | x)     an importance weight
+
+  ELBO      = E_q[log p(x | z)] - KL(q(z | x) || p(z))  <= log p(x)
+              (the KL in closed form; one reparameterized sample for the expectation)
+  vae loss  = -E_q[log p(x | z)] + beta_t KL,  beta_t = beta min(1, (step + 1) / warm-up steps)
+  IWAE      L_k = E[log (1/k) sum_i w_i]: ELBO = L_1 <= L_k <= L_{k+1} <= log p(x)
+              (Burda et al.; the gradient of L_k is sum_i w~_i grad log w_i with the normalized
+              weights w~_i = w_i / sum_j w_j, which jax.grad of the log-mean-exp gives exactly)
+  iwae with objective "vae": -(1/k) sum_i log w_i, the VAE trained with k samples (Burda, Table 1)
+  cvae      the same ELBO with the one-hot label y appended to the encoder's input and to the
+            decoder's input: q(z | x, y), p(x | z, y)
+
+Metrics (nats per example): loss (the objective), elbo (the true ELBO, beta = 1, whatever the
+training beta or warm-up; negative, higher is better), recon (E_q[-log p(x | z)]), kl, and
+iw_bound (L_k with the model's k; the ELBO estimate itself for vae and cvae).
+"""
+
+import math
+
+import flax.linen as nn
+import jax
+import jax.numpy as jnp
+import numpy as np
+
+from ae import data
+from ae.distributions import gaussians
+from ae.models import base, networks
+
+NAMES = ("vae", "iwae", "cvae")
+NUM_CLASSES = 10
+SECTIONS = {
+    "vae": {"beta": 1.0, "warmup_epochs": 0, "decoder_bias": "zero"},
+    "iwae": {"num_samples": 5, "objective": "iwae", "decoder_bias": "zero"},
+    "cvae": {"beta": 1.0, "warmup_epochs": 0, "decoder_bias": "zero"},
+}
+DECODER_BIAS = ("zero", "data_mean")   # data_mean: logit of the training mean (Burda's code)
+OBJECTIVES = ("iwae", "vae")
+
+
+def log_mean_exp(a, axis: int = 0):
+  """log (1/k) sum_i exp(a_i), stable."""
+  return jax.nn.logsumexp(a, axis=axis) - math.log(a.shape[axis])
+
+
+class VAEModule(nn.Module):
+  """Gaussian encoder and decoder; with num_classes > 0 both also see the one-hot label."""
+  encoder: networks.GaussianEncoder
+  decoder: networks.Decoder
+  num_classes: int = 0
+
+  def _with_label(self, v, labels):
+    if not self.num_classes:
+      return v
+    return jnp.concatenate([v, jax.nn.one_hot(labels, self.num_classes, dtype=v.dtype)], -1)
+
+  def encode(self, x, labels=None):
+    return self.encoder(self._with_label(x, labels))
+
+  def decode(self, z, labels=None):
+    return self.decoder(self._with_label(z, labels))
+
+  def __call__(self, x, labels=None):   # Used by init only: touches every layer once.
+    mean, _ = self.encode(x, labels)
+    return self.decode(mean, labels)
+
+
+class Variational(base.Model):
+  """vae, iwae and cvae: one Gaussian-encoder module, one Adam."""
+  metric_names = ("loss", "elbo", "iw_bound", "recon", "kl")
+
+  @classmethod
+  def config_sections(cls, name):
+    return {name: dict(SECTIONS[name])}
+
+  @classmethod
+  def validate(cls, config):
+    from ae.training.config import require_choice, require_number
+    name = config.model.name
+    require_choice(config, f"{name}.decoder_bias", DECODER_BIAS)
+    if config[name].decoder_bias == "data_mean" and config.model.likelihood != "bernoulli":
+      from ae.errors import ConfigError
+      raise ConfigError(f"{name}.decoder_bias", "data_mean sets Bernoulli logits; it goes with "
+                        "model.likelihood='bernoulli'.")
+    if name == "iwae":
+      require_number(config, "iwae.num_samples", low=1, high=100000, integer=True)
+      require_choice(config, "iwae.objective", OBJECTIVES)
+    else:
+      require_number(config, f"{name}.beta", low=0)
+      require_number(config, f"{name}.warmup_epochs", low=0, integer=True)
+
+  def __init__(self, config, num_pixels: int = 784):
+    super().__init__(config, num_pixels)
+    m = config.model
+    self.section = config[self.name]
+    self.conditional = self.name == "cvae"
+    self.num_samples = self.section.num_samples if self.name == "iwae" else 1
+    self.module = VAEModule(
+        encoder=networks.GaussianEncoder(tuple(m.hidden), m.latent_dim, m.activation),
+        decoder=networks.Decoder(tuple(reversed(m.hidden)),
+                                 num_pixels * self.likelihood.outputs_per_pixel, m.activation),
+        num_classes=NUM_CLASSES if self.conditional else 0)
+    self.output_bias = None
+
+  def attach_training_data(self, split):
+    super().attach_training_data(split)
+    if self.section.decoder_bias == "data_mean":
+      mean = np.asarray(data.preprocess(split.images)).mean(0)
+      self.output_bias = np.log(np.clip(mean, 1e-3, 1 - 1e-3)) - np.log1p(
+          -np.clip(mean, 1e-3, 1 - 1e-3))   # logit of the mean pixel, as in Burda's code
+
+  def init_params(self, rng):
+    x = jnp.zeros((1, self.num_pixels), jnp.float32)
+    params = self.module.init(rng, x, jnp.zeros((1,), jnp.int32))
+    if self.output_bias is not None:
+      layers = params["params"]["decoder"]["mlp"]
+      last = f"dense_{len(layers) - 1}"
+      layers[last]["bias"] = jnp.asarray(self.output_bias, layers[last]["bias"].dtype)
+    return params
+
+  # --------------------------------------------------------------------------- the bound
+
+  def _beta(self, step):
+    if self.name == "iwae":
+      return 1.0
+    beta, warmup = self.section.beta, self.section.warmup_epochs
+    if step is None or not warmup:
+      return beta
+    return beta * jnp.minimum(1.0, (step + 1) / (warmup * self.steps_per_epoch))
+
+  def _terms(self, params, x, labels, rng, num_samples):
+    """(log p(x | z), log p(z) - log q(z | x), kl) for num_samples z ~ q: [k, B], [k, B], [B]."""
+    mean, logvar = self.module.apply(params, x, labels, method=self.module.encode)
+    z = gaussians.sample(rng, mean, logvar, num_samples)                 # [k, B, latent]
+    k, b = z.shape[:2]
+    tiled = None if labels is None else jnp.tile(labels, k)
+    outputs = self.module.apply(params, z.reshape(k * b, -1), tiled, method=self.module.decode)
+    log_px = -self.likelihood.nll(jnp.tile(x, (k, 1)), outputs).reshape(k, b)
+    log_ratio = gaussians.log_standard_normal(z) - gaussians.log_normal(z, mean, logvar)
+    return log_px, log_ratio, gaussians.kl_to_standard_normal(mean, logvar)
+
+  def _labels(self, batch):
+    return batch["label"] if self.conditional else None
+
+  def loss(self, params, batch, rng, train=True, step=None):
+    rng_binarize, rng_z = jax.random.split(rng)
+    x = self.inputs(batch, rng_binarize, train)
+    log_px, log_ratio, kl = self._terms(params, x, self._labels(batch), rng_z, self.num_samples)
+    recon = -log_px.mean(0)                                              # [B]
+    elbo = -(recon + kl)
+    iw_bound = log_mean_exp(log_px + log_ratio)
+    if self.name == "iwae":
+      loss = -(iw_bound if self.section.objective == "iwae" else (log_px + log_ratio).mean(0))
+    else:
+      loss = recon + self._beta(step if train else None) * kl
+    means = {"loss": loss, "elbo": elbo, "iw_bound": iw_bound, "recon": recon, "kl": kl}
+    means = {k: v.mean() for k, v in means.items()}
+    return means["loss"], means
+
+  def log_importance_weights(self, state, x, labels, rng, num_samples):
+    log_px, log_ratio, _ = self._terms(state.params, x, labels if self.conditional else None,
+                                       rng, num_samples)
+    return log_px + log_ratio
+
+  # --------------------------------------------------------------------------- codes
+
+  def encode(self, state, x, labels=None):
+    """The posterior mean: the code used for evaluation and figures."""
+    return self.module.apply(state.params, x, labels, method=self.module.encode)[0]
+
+  def encode_distribution(self, state, x, labels=None):
+    return self.module.apply(state.params, x, labels, method=self.module.encode)
+
+  def decode(self, state, z, labels=None):
+    return self.module.apply(state.params, z, labels, method=self.module.decode)
+
+  def summary_images(self, state, split):
+    images = super().summary_images(state, split)
+    z = jax.random.normal(jax.random.PRNGKey(0), (16, self.config.model.latent_dim))
+    labels = jnp.arange(16) % NUM_CLASSES
+    mean = self.likelihood.mean(self.decode(state, z, labels)).reshape(2, 8, 28, 28)
+    images["samples"] = jnp.concatenate([jnp.concatenate(list(r), axis=1) for r in mean], 0)
+    return images
+
+  def figures(self, state, split):
+    from ae.evaluation import generative
+    return generative.figures(self, state, split)
