@@ -40,8 +40,9 @@ for _name in ("probe_steps", "queries", "neighbours", "importance_chunk", "impor
   cli.require_positive(_name)
 
 
-def likelihood_metrics(config, model, state, test) -> dict:
-  """test_elbo (one sample, closed-form KL) and test_nll_is for every k asked for."""
+def likelihood_metrics(config, model, state, test, test_codes) -> dict:
+  """test_elbo (one sample, closed-form KL), test_nll_is for every k asked for, and the active
+  units: code dimensions u with Cov_x(E_q[z_u | x]) > 1e-2 over the test set (Burda et al.)."""
   try:
     ks = [int(k) for k in IS_SAMPLES.value]
   except ValueError as e:
@@ -58,7 +59,8 @@ def likelihood_metrics(config, model, state, test) -> dict:
                                             IS_CHUNK.value)
     by_k[str(k)] = float(nll.mean())
   out.update(test_nll_is=by_k[str(ks[-1])], num_importance_samples=ks[-1],
-             test_nll_is_by_k=by_k)
+             test_nll_is_by_k=by_k,
+             active_units=int((np.var(np.asarray(test_codes, np.float64), 0) > 1e-2).sum()))
   return out
 
 
@@ -109,7 +111,7 @@ def main(argv):
       "train_examples": train.size, "test_examples": test.size, "data_source": test.source,
   }
   if model.log_importance_weights is not None:
-    result.update(likelihood_metrics(config, model, state, test))
+    result.update(likelihood_metrics(config, model, state, test, test_codes))
     if config.model.latent_dim == 2:
       io.save_figure(generative.manifold(model, state, MANIFOLD_GRID.value),
                      os.path.join(workdir, "manifold.png"))

@@ -21,6 +21,8 @@ LEADING = [("model", "config", ("model", "name"), "{}"),
            ("latent", "config", ("model", "latent_dim"), "{}"),
            ("epochs", "metrics", ("epoch",), "{}")]
 TRAILING = [("test recon. NLL, clean input", "eval", ("test_reconstruction_nll",), "{:.1f}"),
+            ("test NLL, importance-sampled", "eval", ("test_nll_is",), "{:.2f}"),
+            ("IS samples k", "eval", ("num_importance_samples",), "{}"),
             ("kNN k=1", "eval", ("knn_accuracy_k1",), "{:.4f}"),
             ("kNN k=5", "eval", ("knn_accuracy_k5",), "{:.4f}"),
             ("linear probe", "eval", ("linear_probe_accuracy",), "{:.4f}"),

@@ -202,8 +202,9 @@ def test_config_errors_name_the_field(name, changes, field, message):
 
 
 def test_unknown_model_and_unknown_fields_are_refused():
-  with pytest.raises(ConfigError, match="'vae' does not exist; choose one of ae, dae, sae, cae"):
-    config_lib.base_config("vae")
+  with pytest.raises(ConfigError, match="'gan' does not exist; choose one of ae, dae, sae, "
+                     "cae, vae, iwae, cvae"):
+    config_lib.base_config("gan")
   d = config_lib.to_dict(make_config("dae"))
   d["dae"]["blur"] = 1
   with pytest.raises(ConfigError, match="is not a field of the dae config") as err:

@@ -79,8 +79,10 @@ def test_quick_preset_takes_a_model_name(tmp_path, tiny_data_dir):
 
 
 @pytest.mark.parametrize("args,message", [
-    (["--config.model.name=vae"],
-     "--config.model.name: 'vae' does not exist; choose one of ae, dae, sae, cae."),
+    (["--config.model.name=gan"],
+     "--config.model.name: 'gan' does not exist; choose one of ae, dae, sae, cae, vae, iwae, cvae."),
+    (["--config.model.name=vae"], "--config.model.name: 'vae' has config sections of its own "
+     "(vae); start from its preset, such as --config=experiments/configs/vae.py"),
     (["--config.data.dataset=cifar10"], "--config.data.dataset: 'cifar10' does not exist"),
     (["--config.model.likelihood=poisson"], "--config.model.likelihood: 'poisson' does not exist"),
     (["--config.model.latent_dim=0"], "--config.model.latent_dim: must be at least 1, not 0."),
@@ -219,10 +221,31 @@ def test_report_tabulates_runs_with_each_familys_metrics(tmp_path):
   lines = result.stdout.strip().splitlines()
   assert len(lines) == 4
   assert lines[0] == ("| run | model | latent | epochs | test loss | test nll | test penalty | "
-                      "test recon. NLL, clean input | kNN k=1 | kNN k=5 | linear probe | "
-                      "train ex/s, last epoch |")
-  assert lines[2] == ("| a | ae | 2 | 3 | 251.0 | 250.0 | 1.0 | 251.0 | 0.5000 | 0.6250 | 0.7500 "
-                      "| 1234 |")
-  assert lines[3] == "| b | dae | 2 | 3 | 251.0 | 250.0 | 1.0 | - | - | - | - | 1234 |"
+                      "test recon. NLL, clean input | test NLL, importance-sampled | "
+                      "IS samples k | kNN k=1 | kNN k=5 | linear probe | train ex/s, last epoch |")
+  assert lines[2] == ("| a | ae | 2 | 3 | 251.0 | 250.0 | 1.0 | 251.0 | - | - | 0.5000 | 0.6250 | "
+                      "0.7500 | 1234 |")
+  assert lines[3] == "| b | dae | 2 | 3 | 251.0 | 250.0 | 1.0 | - | - | - | - | - | - | 1234 |"
   empty = run_binary("report", f"--root={tmp_path / 'not_a_run'}")
   assert empty.returncode == 2 and "holds no training runs" in empty.stderr
+
+
+def test_cvae_latent2_end_to_end_with_the_importance_sampled_nll(tmp_path, tiny_data_dir):
+  wd = tmp_path / "cvae"
+  _train(wd, tiny_data_dir, "--config.model.latent_dim=2", config="cvae")
+  for name in ("reconstructions", "latent", "learning_curves", "samples", "interpolation",
+               "manifold", "analogies", "analogies_random"):
+    assert (wd / f"{name}.png").stat().st_size > 5000, name
+  rows = [json.loads(line) for line in (wd / "metrics.jsonl").read_text().splitlines()]
+  assert {"test_elbo", "test_iw_bound", "test_recon", "test_kl"} <= set(rows[-1])
+  result = run_binary("evaluate", f"--workdir={wd}", "--num_importance_samples=1,10,50",
+                      "--importance_chunk=16", "--manifold_grid=uniform")
+  assert result.returncode == 0, result.stderr[-3000:]
+  ev = json.loads((wd / "eval.json").read_text())
+  assert ev["num_importance_samples"] == 50 and set(ev["test_nll_is_by_k"]) == {"1", "10", "50"}
+  by_k = ev["test_nll_is_by_k"]
+  assert ev["test_elbo"] < 0 and ev["test_nll_is"] == by_k["50"]
+  assert by_k["50"] < by_k["10"] < by_k["1"]          # The bound tightens as k grows.
+  assert abs(by_k["1"] + ev["test_elbo"]) < 2.0         # k = 1 estimates the (negative) ELBO.
+  bad = run_binary("evaluate", f"--workdir={wd}", "--num_importance_samples=0")
+  assert bad.returncode == 2 and "--num_importance_samples: must be positive" in bad.stderr

@@ -112,7 +112,14 @@ def validate(config) -> ml_collections.ConfigDict:
   if "model" not in config or "name" not in config.model:
     raise ConfigError("model.name", "is missing; name the model (see experiments/configs/).")
   require_choice(config, "model.name", models.names())
-  _check_fields(config, base_config(config.model.name))
+  reference = base_config(config.model.name)
+  missing = sorted(set(reference.keys()) - set(config.keys()))
+  if missing and "model" in config:
+    name = config.model.name
+    raise ConfigError("model.name", f"{name!r} has config sections of its own "
+                      f"({', '.join(missing)}); start from its preset, such as "
+                      f"--config=experiments/configs/{name}.py, rather than renaming a model.")
+  _check_fields(config, reference)
   require_number(config, "model.latent_dim", low=1, integer=True)
   hidden = config.model.hidden
   if not isinstance(hidden, (tuple, list)) or not all(
