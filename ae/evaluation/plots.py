@@ -220,3 +220,74 @@ def manifold_panels(panels: dict, title: str):
     ax.set_title(name, fontsize=9)
   fig.suptitle(title, fontsize=10)
   return fig
+
+
+# ----------------------------------------------------------------------------- manifold chapter
+
+
+def linear_ae_vs_pca(variances, results: dict):
+  """Left: PCA's reconstruction error for every k (the sum of the discarded variances) with the
+  linear AE's errors on it. Right: the largest principal angle per latent size."""
+  variances = np.asarray(variances, np.float64)
+  total = variances.sum()
+  ks = np.arange(1, len(variances) + 1)
+  fig, axes = plt.subplots(1, 2, figsize=(10, 3.8))
+  axes[0].plot(ks, total - np.cumsum(variances), "-", label="PCA (remaining variance)")
+  sizes = sorted(results, key=int)
+  axes[0].plot([int(k) for k in sizes], [results[k]["linear_ae_error"] for k in sizes], "o",
+               label="linear AE, trained by L-BFGS")
+  axes[0].set(xlabel="latent size k", ylabel="mean squared error per image",
+              title="reconstruction error", yscale="log")
+  axes[0].legend()
+  axes[1].bar([str(k) for k in sizes], [results[k]["max_principal_angle_deg"] for k in sizes])
+  axes[1].set(xlabel="latent size k", ylabel="degrees",
+              title="largest principal angle: decoder span vs PCA span")
+  for ax in axes:
+    ax.grid(alpha=0.3)
+  return fig
+
+
+def embedding_panels(embeddings: dict, labels, class_names, notes: dict):
+  """One scatter per method, coloured by label; notes[name] goes under each title."""
+  names = list(embeddings)
+  cols = 3
+  rows = -(-len(names) // cols)
+  fig, axes = plt.subplots(rows, cols, figsize=(4.3 * cols, 4.1 * rows), squeeze=False)
+  cmap = plt.get_cmap("tab10")
+  labels = np.asarray(labels)
+  for ax in axes.ravel():
+    ax.axis("off")
+  for ax, name in zip(axes.ravel(), names):
+    e = np.asarray(embeddings[name])
+    for c in range(len(class_names)):
+      ax.scatter(e[labels == c, 0], e[labels == c, 1], s=2, alpha=0.6, color=cmap(c),
+                 label=class_names[c])
+    ax.set_title(f"{name}\n{notes.get(name, '')}", fontsize=8)
+    ax.set_xticks([])
+    ax.set_yticks([])
+  axes[0, 0].legend(markerscale=5, fontsize=6, loc="best")
+  return fig
+
+
+def nll_histograms(nlls: dict, title: str):
+  """Histograms of per-image NLLs (log-spaced bins) for each kind of image."""
+  fig, ax = plt.subplots(figsize=(8, 3.8))
+  values = {k: np.asarray(v, np.float64) for k, v in nlls.items()}
+  low = max(1.0, min(v.min() for v in values.values()))
+  bins = np.geomspace(low, max(v.max() for v in values.values()) * 1.05, 60)
+  for name, v in values.items():
+    ax.hist(v, bins=bins, alpha=0.6, label=f"{name} (median {np.median(v):.0f})")
+  ax.set(xscale="log", xlabel="-log p(x), nats (importance-sampled)", ylabel="images",
+         title=title)
+  ax.legend(fontsize=8)
+  return fig
+
+
+def bandwidth_curve(sigmas, means, chosen: float, title: str):
+  fig, ax = plt.subplots(figsize=(6, 3.8))
+  ax.semilogx(sigmas, means, "o-")
+  ax.axvline(chosen, color="tab:red", ls=":", label=f"chosen sigma = {chosen:.3g}")
+  ax.set(xlabel="sigma", ylabel="mean held-out log p_hat (nats)", title=title)
+  ax.legend()
+  ax.grid(alpha=0.3, which="both")
+  return fig
