@@ -38,7 +38,11 @@ def check_resume(workdir: str, config) -> None:
   path = os.path.join(workdir, "config.json")
   if not os.path.exists(path) or checkpoints.latest_step(workdir) is None:
     return
-  old = config_lib.flatten({k: v for k, v in io.read_json(path).items() if k != "workdir"})
+  try:   # Through from_dict: fields added since the old run was written take their defaults.
+    old = config_lib.flatten(config_lib.to_dict(config_lib.from_dict(io.read_json(path))))
+  except (ValueError, TypeError) as e:   # ConfigError, JSONDecodeError
+    raise cli.usage_error("workdir", f"{path} is not a training config this version can read "
+                          f"({e}); choose a new --workdir.") from e
   new = config_lib.flatten(config_lib.to_dict(config))
   differ = sorted(k for k in set(old) | set(new)
                   if k != "train.epochs" and old.get(k) != new.get(k))

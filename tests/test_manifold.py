@@ -39,7 +39,7 @@ def test_linear_autoencoder_spans_the_principal_subspace():
   basis, _ = np.linalg.qr(rng.normal(size=(20, 8)))
   x = (rng.normal(size=(500, 8)) * scales) @ basis.T
   x -= x.mean(0)
-  w, v, losses = manifold.train_linear_autoencoder(x, 3, steps=500)
+  w, v, losses = manifold.train_linear_autoencoder(x, 3, steps=4000)
   _, components, _ = manifold.pca(x, 3)
   angles = manifold.principal_angles(np.asarray(v).T, np.asarray(components).T)
   assert angles.max() < 1.0, angles   # The decoder's span; W is free off the data's span.

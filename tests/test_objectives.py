@@ -210,11 +210,14 @@ def test_unknown_model_and_unknown_fields_are_refused():
   with pytest.raises(ConfigError, match="is not a field of the dae config") as err:
     config_lib.from_dict(d)
   assert err.value.field == "dae.blur"
-  d = config_lib.to_dict(make_config("dae"))
-  del d["train"]["seed"]
-  with pytest.raises(ConfigError, match="is missing") as err:
+  d = config_lib.to_dict(make_config("dae", **{"train.seed": 3}))
+  del d["train"]["seed"], d["train"]["adam_eps"]   # Written before these fields existed:
+  loaded = config_lib.from_dict(d)                   # they take their defaults.
+  assert loaded.train.seed == 0 and loaded.train.adam_eps == 1e-8
+  del d["dae"]
+  with pytest.raises(ConfigError, match="is missing") as err:   # A whole section is not.
     config_lib.from_dict(d)
-  assert err.value.field == "train.seed"
+  assert err.value.field == "dae"
 
 
 def test_each_model_has_only_its_own_section():

@@ -40,7 +40,8 @@ def _labels(n, label):
   return jnp.full((n,), label, jnp.int32)
 
 
-def manifold(model, state, kind: str = "quantile", n: int = 15):
+def manifold(model, state, kind: str = "quantile", n: int | None = None):
+  n = n or (8 if model.conditional else 15)   # ten small panels, or one large one
   grid = manifold_grid(n, kind).reshape(-1, 2)
   names = data.CLASS_NAMES[model.config.data.dataset]
   labels = range(len(names)) if model.conditional else [0]

@@ -90,8 +90,10 @@ def require_number(config, path: str, low=None, high=None, low_open=False, integ
     raise ConfigError(path, f"must be at most {high:g}, not {value:g}.")
 
 
-def _check_fields(config, reference, prefix: str = "", model_name: str = "") -> None:
-  """The same sections and fields as `reference`: nothing unknown, nothing missing."""
+def _check_fields(config, reference, prefix: str = "", model_name: str = "",
+                  allow_missing: bool = False) -> None:
+  """The same sections and fields as `reference`: nothing unknown, nothing missing (unless
+  allow_missing: a config.json written before a field existed takes its default)."""
   name = model_name or reference.model.name
   for key in config.keys():
     if key not in reference:
@@ -100,11 +102,13 @@ def _check_fields(config, reference, prefix: str = "", model_name: str = "") -> 
                         "(see experiments/configs/ for the fields); remove it.")
   for key in reference.keys():
     if key not in config:
+      if allow_missing and prefix:
+        continue
       raise ConfigError(f"{prefix}{key}", "is missing; add it (see experiments/configs/).")
     if isinstance(reference[key], ml_collections.ConfigDict):
       if not isinstance(config[key], (ml_collections.ConfigDict, dict)):
         raise ConfigError(f"{prefix}{key}", "must be a section of fields.")
-      _check_fields(config[key], reference[key], f"{prefix}{key}.", name)
+      _check_fields(config[key], reference[key], f"{prefix}{key}.", name, allow_missing)
 
 
 def validate(config) -> ml_collections.ConfigDict:
@@ -161,12 +165,14 @@ def to_dict(config) -> dict:
 
 
 def from_dict(d: dict) -> ml_collections.ConfigDict:
-  """The validated config of a config.json dict (its top-level "workdir" is not a setting)."""
+  """The validated config of a config.json dict (its top-level "workdir" is not a setting).
+  Unknown fields are refused; a field missing from a section (the file was written before the
+  field existed) takes its default, which keeps the behaviour of the version that wrote it."""
   if not isinstance(d, dict) or not isinstance(d.get("model"), dict):
     raise ConfigError("model", "is missing: this is not a training config.")
   d = {k: v for k, v in d.items() if k != "workdir"}
   config = base_config(d["model"].get("name"))   # Raises if the name is unknown.
-  _check_fields(ml_collections.ConfigDict(d), config)
+  _check_fields(ml_collections.ConfigDict(d), config, allow_missing=True)
   for section, fields in d.items():
     for field, value in fields.items():
       try:
