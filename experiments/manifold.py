@@ -83,7 +83,8 @@ def linear_ae(x, sizes) -> tuple[dict, object]:
         "pca_error": manifold.reconstruction_error(xc, c.T, c),
         "linear_ae_error": manifold.reconstruction_error(xc, w, v),
         "steps": LINEAR_STEPS.value, "final_loss_change": float(losses[-2] - losses[-1])}
-  return out, plots.linear_ae_vs_pca(variances[:max(sizes)], out)
+  total = float(np.mean(np.sum(np.asarray(xc, np.float64) ** 2, axis=1)))
+  return out, plots.linear_ae_vs_pca(variances[:max(sizes)], total, out)
 
 
 def embeddings(split, models: dict, class_names) -> tuple[dict, object]:

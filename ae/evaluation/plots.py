@@ -225,17 +225,17 @@ def manifold_panels(panels: dict, title: str):
 # ----------------------------------------------------------------------------- manifold chapter
 
 
-def linear_ae_vs_pca(variances, results: dict):
-  """Left: PCA's reconstruction error for every k (the sum of the discarded variances) with the
+def linear_ae_vs_pca(variances, total_variance: float, results: dict):
+  """Left: PCA's reconstruction error for every k (the total variance less the top k's) with the
   linear AE's errors on it. Right: the largest principal angle per latent size."""
   variances = np.asarray(variances, np.float64)
-  total = variances.sum()
+  total = float(total_variance)
   ks = np.arange(1, len(variances) + 1)
   fig, axes = plt.subplots(1, 2, figsize=(10, 3.8))
   axes[0].plot(ks, total - np.cumsum(variances), "-", label="PCA (remaining variance)")
   sizes = sorted(results, key=int)
   axes[0].plot([int(k) for k in sizes], [results[k]["linear_ae_error"] for k in sizes], "o",
-               label="linear AE, trained by L-BFGS")
+               label="linear AE, trained by Adam")
   axes[0].set(xlabel="latent size k", ylabel="mean squared error per image",
               title="reconstruction error", yscale="log")
   axes[0].legend()
