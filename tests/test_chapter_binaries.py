@@ -48,7 +48,7 @@ def test_gradient_check_passes_and_fails_on_an_impossible_tolerance(tmp_path, ti
   assert config["data_source"].endswith("fashion_mnist")
   assert "PASS" in out
   failing = run_binary("gradient_check", f"--workdir={tmp_path / 'bad'}", *args,
-                       "--tolerance=1e-30")
+                       "--tolerance=1e-30", "--heads=gaussian", "--activations=tanh")
   assert failing.returncode == 1 and "FAIL" in failing.stdout
 
 
