@@ -56,6 +56,14 @@ def tiny_data_dir(tmp_path_factory):
   return str(root)
 
 
+def crash_after(epoch: int):
+  """An on_epoch callback that simulates a kill right after `epoch` was checkpointed."""
+  def crash(done, state, row):
+    if done == epoch:
+      raise KeyboardInterrupt(f"simulated kill after epoch {epoch}")
+  return crash
+
+
 def run_binary(name: str, *args: str, env: dict | None = None) -> subprocess.CompletedProcess:
   """Runs `python -m experiments.NAME args...` from the repository root."""
   full_env = {k: v for k, v in os.environ.items() if k != "AE_DATA_DIR"}

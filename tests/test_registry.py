@@ -11,6 +11,7 @@ import numpy as np
 import optax
 import pytest
 
+from tests.conftest import crash_after
 from ae import io, models
 from ae.errors import ConfigError
 from ae.evaluation import figures, metrics
@@ -102,11 +103,8 @@ def test_a_model_defined_here_goes_through_the_whole_core(tmp_path, tiny_data_di
   assert {"train_code_norm", "test_code_norm"} <= set(h[0])
   assert int(straight.state.step) == 4 * (256 // 32)
 
-  def crash(epoch, state, row):
-    if epoch == 2:
-      raise KeyboardInterrupt
   with pytest.raises(KeyboardInterrupt):
-    loop.train_and_evaluate(config, str(tmp_path / "resumed"), on_epoch=crash)
+    loop.train_and_evaluate(config, str(tmp_path / "resumed"), on_epoch=crash_after(2))
   resumed = loop.train_and_evaluate(config, str(tmp_path / "resumed"))
   for a, b in zip(jax.tree.leaves(resumed.state), jax.tree.leaves(straight.state)):
     np.testing.assert_array_equal(np.asarray(a), np.asarray(b))   # Both Adams resumed exactly.

@@ -10,6 +10,7 @@ import jax.numpy as jnp
 import numpy as np
 import pytest
 
+from tests.conftest import crash_after
 from ae import data, models
 from ae.errors import ConfigError, DivergedError
 from ae.evaluation import metrics
@@ -60,12 +61,8 @@ def test_resume_after_a_crash_ends_like_an_uninterrupted_run(tmp_path, tiny_data
                                   "data.binarize": "dynamic"})
   straight = loop.train_and_evaluate(config, str(tmp_path / "straight")).history
 
-  def crash(epoch, state, row):
-    if epoch == 2:
-      raise KeyboardInterrupt("simulated kill after epoch 2")
-
   with pytest.raises(KeyboardInterrupt):
-    loop.train_and_evaluate(config, str(tmp_path / "resumed"), on_epoch=crash)
+    loop.train_and_evaluate(config, str(tmp_path / "resumed"), on_epoch=crash_after(2))
   assert checkpoints.latest_step(str(tmp_path / "resumed")) == 2
   result = loop.train_and_evaluate(config, str(tmp_path / "resumed"))
   assert int(result.state.step) == 4 * (256 // 32)

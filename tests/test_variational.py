@@ -10,6 +10,7 @@ import numpy as np
 import pytest
 from scipy import stats
 
+from tests.conftest import crash_after
 from ae import models
 from ae.distributions import gaussians
 from ae.evaluation import likelihood
@@ -172,11 +173,8 @@ def test_each_variational_model_trains_and_resumes_exactly(tmp_path, tiny_data_d
     assert [len(events.Images(t)) for t in ("reconstructions", "samples")] == [2, 2]
     assert events.Images("samples")[0].height == 2 * 28
 
-  def crash(epoch, state, row):
-    if epoch == 1:
-      raise KeyboardInterrupt
   with pytest.raises(KeyboardInterrupt):
-    loop.train_and_evaluate(config, str(tmp_path / "resumed"), on_epoch=crash)
+    loop.train_and_evaluate(config, str(tmp_path / "resumed"), on_epoch=crash_after(1))
   resumed = loop.train_and_evaluate(config, str(tmp_path / "resumed"))
   assert resumed.history[-1]["test_loss"] == h[-1]["test_loss"]
   assert resumed.history[-1]["train_elbo"] == h[-1]["train_elbo"]
