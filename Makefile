@@ -27,7 +27,7 @@ demo: setup data
 	$(VENV)/bin/python -m experiments.demo --workdir=$(WORKDIR)
 
 test: setup
-	$(VENV)/bin/python -m pytest -q
+	$(VENV)/bin/python -m pytest -q -n auto --dist loadfile
 
 clean:
 	rm -rf runs .pytest_cache

@@ -148,6 +148,9 @@ def load_idx_dir(directory: str, split: str) -> Split:
     paths.append(path)
   images = read_idx(paths[0], rank=3)
   labels = read_idx(paths[1], rank=1)
+  if images.shape[0] == 0:
+    raise DataError(f"{paths[0]} holds no images (its header says 0 items); delete it and "
+                    "download it again.")
   if images.shape[0] != labels.shape[0]:
     raise DataError(f"{paths[0]} holds {images.shape[0]} images but {paths[1]} holds "
                     f"{labels.shape[0]} labels; the two files are from different splits.")
@@ -209,6 +212,18 @@ def load(name: str, split: str, data_dir: Optional[str] = None,
     directory = DEBIAN_DIRS[name]
   result = load_idx_dir(directory, split) if directory else load_tfds(name, split)
   return result.head(max_examples)
+
+
+def fingerprint(*splits: Split) -> str:
+  """SHA-256 (hex) of the splits' images, labels and shapes: the same data, the same value."""
+  import hashlib
+  digest = hashlib.sha256()
+  for s in splits:
+    for array in (s.images, s.labels):
+      array = np.ascontiguousarray(np.asarray(array))
+      digest.update(f"{array.dtype}{array.shape}".encode())
+      digest.update(array.tobytes())
+  return digest.hexdigest()
 
 
 # ----------------------------------------------------------------------------- preprocessing

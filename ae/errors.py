@@ -5,7 +5,14 @@ terms of the library's settings; the binaries (experiments/) reword the fix as f
   ConfigError      a bad setting; `field` is its dotted path in the config ("dae.noise_level")
   DataError        a dataset that cannot be loaded; names the file and what is wrong with it
   CheckpointError  a checkpoint that cannot be read; `directory` names it
-  DivergedError    training produced a non-finite loss; `epoch` and `value` say when and what
+  DivergedError    training diverged (ae.training.divergence states the rule); `epoch`,
+                   `value` and `reason` say when, what and why
+  MismatchError    a checkpoint of another model (other shapes) than the config describes
+  DataMismatchError  the data loaded now is not the data a run was trained on
+  OutputError      an output could not be written (full disk, read-only); `path` names it
+  ResultError      a result that is not a finite number; nothing is written
+  Interrupted      SIGINT or SIGTERM arrived (a KeyboardInterrupt, so `except Exception`
+                   never swallows it); `signal_name` names it
 """
 
 
@@ -44,9 +51,60 @@ class CheckpointError(AEError):
 
 
 class DivergedError(AEError):
-  """The training loss became NaN or infinite; no checkpoint of that epoch was written."""
+  """Training diverged (see ae.training.divergence); no checkpoint of that epoch was written."""
 
-  def __init__(self, epoch: int, value: float):
-    super().__init__(f"training diverged: the train loss became {value} in epoch {epoch}")
+  def __init__(self, epoch: int, value: float, reason: str = ""):
+    reason = reason or f"the train loss became {value}"
+    super().__init__(f"training diverged in epoch {epoch}: {reason}")
     self.epoch = epoch
     self.value = value
+    self.reason = reason
+
+
+class MismatchError(AEError):
+  """A checkpoint holds other shapes than the configured model; `differences` lists them."""
+
+  def __init__(self, directory: str, differences: list):
+    shown = "; ".join(differences[:3]) + ("; ..." if len(differences) > 3 else "")
+    super().__init__(f"the checkpoint {directory} holds a model of other shapes than the "
+                     f"config describes ({shown})")
+    self.directory = directory
+    self.differences = differences
+
+
+class DataMismatchError(AEError):
+  """The data loaded now is not the data a run was trained on (their fingerprints differ)."""
+
+  def __init__(self, workdir: str, recorded: dict, found: dict):
+    super().__init__(f"the data loaded from {found.get('source')} (fingerprint "
+                     f"{str(found.get('fingerprint'))[:12]}) is not the data {workdir} was "
+                     f"trained on ({recorded.get('source')}, fingerprint "
+                     f"{str(recorded.get('fingerprint'))[:12]})")
+    self.workdir, self.recorded, self.found = workdir, recorded, found
+
+
+class OutputError(AEError):
+  """An output could not be written; `reason` is the system's word (No space left on device)."""
+
+  def __init__(self, path: str, reason: str):
+    super().__init__(f"{path} could not be written ({reason})")
+    self.path = path
+    self.reason = reason
+
+
+class ResultError(AEError):
+  """A computed result is not a finite number; `name` is its key."""
+
+  def __init__(self, name: str, value):
+    super().__init__(f"the result {name} is {value}, not a finite number, so nothing was "
+                     "written")
+    self.name = name
+    self.value = value
+
+
+class Interrupted(KeyboardInterrupt):
+  """The process received SIGINT or SIGTERM (how TPU pods preempt); `signal_name` names it."""
+
+  def __init__(self, signal_name: str = "SIGINT"):
+    super().__init__(signal_name)
+    self.signal_name = signal_name

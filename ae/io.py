@@ -1,23 +1,83 @@
 """Writing run outputs so that nothing half-written is ever left: each file is written to a
-temporary name in its directory and renamed over the target when complete (atomic on POSIX)."""
+temporary name in its directory and renamed over the target when complete (atomic on POSIX).
 
+A write that the system refuses (a full disk, a quota, a read-only directory) raises
+`OutputError` naming the file; JSON holding NaN or infinity raises `ResultError` naming the key
+(JSON has no such numbers, and a result that is not a number is not a result). Outputs get mode
+0644, whatever the umask gave the temporary file.
+"""
+
+import contextlib
+import errno
 import json
+import math
 import os
+import sys
 import tempfile
 from typing import Callable, Sequence
+
+from ae.errors import OutputError, ResultError
+
+# The errors a write can meet that the user fixes outside the program (free space, permissions).
+OUTPUT_ERRNOS = {errno.ENOSPC, errno.EDQUOT, errno.EFBIG, errno.EROFS, errno.EACCES,
+                 errno.EPERM}
+
+
+def output_error(path: str, e: BaseException) -> OutputError | None:
+  """The OutputError for a failed write of `path`, or None when `e` is not such a failure. Also
+  reads the system's words inside other libraries' messages (TensorStore's, for checkpoints)."""
+  if isinstance(e, OSError) and e.errno in OUTPUT_ERRNOS:
+    return OutputError(path, e.strerror or os.strerror(e.errno))
+  text = str(e)
+  for code in sorted(OUTPUT_ERRNOS):
+    if os.strerror(code) in text:
+      return OutputError(path, os.strerror(code))
+  return None
 
 
 def _atomic_write(path: str, write: Callable[[str], None]) -> None:
   directory = os.path.dirname(os.path.abspath(path))
-  fd, tmp = tempfile.mkstemp(dir=directory, prefix=f".{os.path.basename(path)}.")
+  try:
+    fd, tmp = tempfile.mkstemp(dir=directory, prefix=f".{os.path.basename(path)}.")
+  except OSError as e:
+    raise (output_error(path, e) or e) from e
   os.close(fd)
   try:
     write(tmp)
     os.chmod(tmp, 0o644)   # mkstemp makes 0600; outputs get the usual mode.
     os.replace(tmp, path)
-  except BaseException:
+  except BaseException as e:
     os.unlink(tmp)
+    error = output_error(path, e)
+    if error is not None:
+      raise error from e
     raise
+
+
+@contextlib.contextmanager
+def stderr_kept_on_success():
+  """Holds back what is written to file descriptor 2 inside the block (C++ libraries included):
+  replayed when the block succeeds, dropped when it raises. Orbax and TensorStore print a
+  traceback per failed write task (and "Event loop is closed" from their threads) when a
+  checkpoint write fails; the typed error raised instead is the one report."""
+  sys.stderr.flush()
+  saved = os.dup(2)
+  with tempfile.TemporaryFile() as held:
+    os.dup2(held.fileno(), 2)
+    failed = True
+    try:
+      yield
+      failed = False
+    finally:
+      sys.stderr.flush()
+      os.dup2(saved, 2)
+      os.close(saved)
+      if not failed:
+        held.seek(0)
+        text = held.read()
+        if text:
+          sys.stderr.buffer.write(text)
+          sys.stderr.flush()
 
 
 def _to_python(x):
@@ -26,16 +86,42 @@ def _to_python(x):
   raise TypeError(f"cannot write {type(x).__name__} as JSON")
 
 
+def first_nonfinite(obj, prefix: str = ""):
+  """(dotted key, value) of the first NaN or infinite number in a JSON-like object, or None."""
+  if isinstance(obj, float) and not math.isfinite(obj):
+    return prefix or "value", obj
+  items = obj.items() if isinstance(obj, dict) else enumerate(obj) if isinstance(
+      obj, (list, tuple)) else ()
+  for k, v in items:
+    found = first_nonfinite(v, f"{prefix}.{k}" if prefix else str(k))
+    if found:
+      return found
+  return None
+
+
+def dumps(obj, **kwargs) -> str:
+  """json.dumps that refuses NaN and infinity with a ResultError naming the key."""
+  try:
+    return json.dumps(obj, allow_nan=False, default=_to_python, **kwargs)
+  except ValueError:
+    found = first_nonfinite(json.loads(json.dumps(obj, default=_to_python)))
+    if found is None:
+      raise
+    raise ResultError(*found) from None
+
+
 def write_json(path: str, obj) -> None:
   """Writes JSON atomically (temporary file, then rename)."""
+  text = dumps(obj, indent=1) + "\n"
+
   def write(tmp):
     with open(tmp, "w") as f:
-      json.dump(obj, f, indent=1, default=_to_python)
-      f.write("\n")
+      f.write(text)
   _atomic_write(path, write)
 
 
 def read_json(path: str):
+  """The JSON in path; ValueError (json.JSONDecodeError) when it is not valid JSON."""
   with open(path) as f:
     return json.load(f)
 
@@ -50,10 +136,13 @@ def write_lines(path: str, lines: Sequence[str]) -> None:
 
 def append_line(path: str, line: str) -> None:
   """Appends one whole line and syncs it to disk (metrics.jsonl grows a line at a time)."""
-  with open(path, "a") as f:
-    f.write(line + "\n")
-    f.flush()
-    os.fsync(f.fileno())
+  try:
+    with open(path, "a") as f:
+      f.write(line + "\n")
+      f.flush()
+      os.fsync(f.fileno())
+  except OSError as e:
+    raise (output_error(path, e) or e) from e
 
 
 def save_figure(fig, path: str) -> None:

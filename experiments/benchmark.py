@@ -15,6 +15,7 @@ The last stdout line is one JSON object; --workdir gets it as metrics.json.
 
 import json
 import os
+import shutil
 import statistics
 import sys
 import time
@@ -88,6 +89,9 @@ def _last_json(command) -> dict:
 def compare() -> dict:
   if not os.path.exists(REF_SCRIPT.value):
     raise cli.usage_error("reference_script", f"{REF_SCRIPT.value} does not exist.")
+  if shutil.which(REF_PYTHON.value) is None:   # Checked before either side runs.
+    raise cli.usage_error("reference_python", f"{REF_PYTHON.value} is not an executable "
+                          "program; name a Python that has torch installed.")
   ours_cmd = [sys.executable, "-m", "experiments.benchmark", f"--batch_size={BATCH.value}",
               f"--epochs={EPOCHS.value}", f"--seed={SEED.value}"]
   if DATA_DIR.value:
@@ -110,9 +114,9 @@ def compare() -> dict:
 
 def main(argv):
   del argv
+  workdir = cli.prepare_workdir(WORKDIR.value) if WORKDIR.value else None
   result = compare() if REF_PYTHON.value else measure_ours()
-  if WORKDIR.value:
-    workdir = cli.prepare_workdir(WORKDIR.value)
+  if workdir:
     cli.write_config(workdir)
     cli.write_json(os.path.join(workdir, "metrics.json"), result)
   if REF_PYTHON.value:

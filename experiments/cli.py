@@ -3,7 +3,10 @@ fixes with exit code 2, a writable workdir, config.json and a printed table. Out
 atomically through `ae.io` (nothing half-written is ever left)."""
 
 import logging
+import math
+import re
 import os
+import signal
 import subprocess
 import sys
 import tempfile
@@ -18,12 +21,22 @@ from absl import app, flags  # noqa: E402
 from absl import logging as absl_logging  # noqa: E402
 
 from ae import io  # noqa: E402
-from ae.errors import CheckpointError, ConfigError, DataError, DivergedError  # noqa: E402
+from ae.errors import (AEError, CheckpointError, ConfigError, DataError,  # noqa: E402
+                       DataMismatchError, DivergedError, Interrupted, MismatchError, OutputError,
+                       ResultError)
 
 FLAGS = flags.FLAGS
 USAGE_EXIT = 2
 # How this binary spells the settings that library errors name; a binary may change these.
 SETTING_FLAGS = {"data_dir": "--data_dir", "config_prefix": "--config."}
+# How a binary completes a sentence after a fault; each returns the end of the sentence.
+#   resume         after an interruption or a full disk: what was kept and how to go on
+#   data_mismatch  after DataMismatchError: what to change
+FIXES = {
+    "resume": lambda: "nothing was written; run the same command again",
+    "data_mismatch": lambda: "train into a new --workdir, or point the data setting at the "
+                             "data it was trained on",
+}
 
 write_json, write_lines, save_figure = io.write_json, io.write_lines, io.save_figure
 
@@ -31,6 +44,11 @@ write_json, write_lines, save_figure = io.write_json, io.write_lines, io.save_fi
 class RunError(Exception):
   """A run that cannot go on (a finished run's files missing, a subprocess failed); the message
   names the fix."""
+
+
+def _error_exit(message: str):
+  sys.stderr.write(f"error: {message}\n")
+  sys.exit(USAGE_EXIT)
 
 
 def _usage_exit(message: str):
@@ -43,15 +61,30 @@ def _parse_flags(argv: Sequence[str]):
   try:
     return FLAGS(argv)
   except flags.Error as e:
+    bad_number = re.match(r"flag (--[^=]+)=(.*): (?:invalid literal for|could not convert "
+                          r"string to) (int|float)", str(e))
+    if bad_number:
+      kind = "a whole number" if bad_number.group(3) == "int" else "a number"
+      _usage_exit(f"{bad_number.group(1)}: {bad_number.group(2)!r} is not {kind}; give "
+                  f"{kind}.")
     _usage_exit(str(e))
   except (AttributeError, KeyError) as e:   # ml_collections: an override of an unknown field.
-    field = str(e).strip("\"'")
+    inner = e.args[0] if e.args else e
+    while isinstance(inner, BaseException) and inner.args:   # AttributeError(KeyError(...))
+      inner = inner.args[0]
+    text = str(inner)
+    quoted = re.findall(r"'([^']+)'", text)
+    field = quoted[0] if quoted else text.strip("\"'").splitlines()[0]
     typed = [a.split("=")[0] for a in argv[1:] if field in a.split("=")[0].split(".")[1:]]
-    _usage_exit(f"{typed[0] if typed else field}: no such field in the config; check its "
-                "spelling against the config file.")
+    hint = re.search(r'Did you mean "([^"]+)"', text)
+    _usage_exit(f"{typed[0] if typed else field}: no such field in the config"
+                f"{f' (did you mean {hint.group(1)}?)' if hint else ''}; check its spelling "
+                "against the config file.")
   except (OSError, ImportError, SyntaxError, ValueError, TypeError) as e:   # A bad config file.
     _usage_exit(f"--config: the config could not be loaded ({type(e).__name__}: "
-                f"{str(e).strip().splitlines()[-1] if str(e).strip() else ''}).")
+                f"{str(e).strip().splitlines()[-1] if str(e).strip() else ''}); name a file in "
+                "experiments/configs/, such as --config=experiments/configs/ae.py, or a preset "
+                "of quick.py by model name, such as --config=experiments/configs/quick.py:vae.")
 
 
 def config_value(holder):
@@ -81,11 +114,47 @@ def usage_error(flag: str, message: str) -> app.UsageError:
   return app.UsageError(f"--{flag}: {message}", exitcode=USAGE_EXIT)
 
 
-def require_positive(name: str, strict: bool = True) -> None:
-  """Registers a flag validator: the value must be > 0 (or >= 0 when not strict)."""
+def require_positive(name: str, strict: bool = True, high=None) -> None:
+  """Registers a flag validator: a finite value > 0 (>= 0 when not strict), at most `high`."""
+  words = ("positive" if strict else "non-negative") + (f" and at most {high:g}" if high else "")
   flags.register_validator(
-      name, lambda v: v is None or (v > 0 if strict else v >= 0),
-      message=f"--{name} must be {'positive' if strict else 'non-negative'}.")
+      name, lambda v: v is None or (math.isfinite(v) and (v > 0 if strict else v >= 0) and
+                                    (high is None or v <= high)),
+      message=f"--{name} must be a finite number, {words}.")
+
+
+def require_range(name: str, low, high) -> None:
+  """Registers a flag validator: low <= value <= high (and finite)."""
+  flags.register_validator(
+      name, lambda v: v is None or (math.isfinite(v) and low <= v <= high),
+      message=f"--{name} must lie between {low:g} and {high:g}.")
+
+
+MAX_SEED = 2 ** 32 - 1
+MAX_SIZE = 2 ** 31 - 1   # Any count or size: beyond it arrays cannot be indexed with int32.
+
+
+def check_numeric_flags() -> None:
+  """Every float flag must be finite and every integer flag must fit in int32 (a seed in
+  uint32): a usage error names the first one that does not. Narrower ranges are the flags' own
+  validators."""
+  for module, module_flags in FLAGS.flags_by_module_dict().items():
+    if module.startswith("absl.") or "/absl/" in module:
+      continue
+    for flag in module_flags:
+      v = flag.value
+      if isinstance(v, float) and not math.isfinite(v):
+        raise usage_error(flag.name, f"must be a finite number, not {v}.")
+      if isinstance(v, int) and not isinstance(v, bool):
+        low, high = (0, MAX_SEED) if "seed" in flag.name else (-MAX_SIZE, MAX_SIZE)
+        if not low <= v <= high:
+          raise usage_error(flag.name, f"{v} is out of range; give a value from {low} to "
+                            f"{high}.")
+
+
+def _raise_interrupted(signum, frame):
+  del frame
+  raise Interrupted(signal.Signals(signum).name)
 
 
 def run(main: Callable[[Sequence[str]], object],
@@ -97,9 +166,12 @@ def run(main: Callable[[Sequence[str]], object],
   def guarded(argv):
     if not FLAGS["verbosity"].present:  # Orbax and JAX log every step at INFO level.
       absl_logging.set_verbosity(absl_logging.WARNING)
+    for signum in (signal.SIGINT, signal.SIGTERM):   # SIGTERM: how TPU pods preempt.
+      signal.signal(signum, _raise_interrupted)
     try:
       if len(argv) > 1:
         raise app.UsageError(f"unexpected arguments {argv[1:]}; every option is a --flag.")
+      check_numeric_flags()
       return main(argv)
     except app.UsageError as e:   # One sentence, not absl's page of module docs.
       _usage_exit(str(e))
@@ -115,11 +187,28 @@ def run(main: Callable[[Sequence[str]], object],
     except DivergedError as e:
       sys.stderr.write(f"error: {e}; {diverged_fix()}\n")
       sys.exit(USAGE_EXIT)
-    except RunError as e:
-      sys.stderr.write(f"error: {e}\n")
-      sys.exit(USAGE_EXIT)
+    except MismatchError as e:
+      _error_exit(f"{e}; repeat the settings it was trained with, or train into a new "
+                  "--workdir.")
+    except DataMismatchError as e:
+      _error_exit(f"{e}; {FIXES['data_mismatch']()}.")
+    except OutputError as e:
+      _error_exit(f"{e}; free space on that disk or make it writable (or choose another "
+                  f"--workdir); {FIXES['resume']()}.")
+    except ResultError as e:
+      _error_exit(f"{e}; a setting drove the computation out of float32's range (an overflow "
+                  "or an underflow): bring the settings back toward their defaults.")
+    except (RunError, AEError) as e:
+      _error_exit(f"{e}")
+    except KeyboardInterrupt as e:   # Interrupted (SIGINT or SIGTERM), or one raised elsewhere.
+      name = e.signal_name if isinstance(e, Interrupted) else "SIGINT"
+      _error_exit(f"interrupted by {name}; {FIXES['resume']()}.")
   # JAX reports at INFO level each backend it cannot find (TPU on a GPU/CPU box): noise here.
   logging.getLogger("jax._src.xla_bridge").setLevel(logging.WARNING)
+  # Orbax writes through asyncio tasks; when a write fails (a full disk) each of its sibling
+  # tasks is logged as "Task exception was never retrieved" with a traceback, after the one
+  # sentence that already said what failed. The sentence is the report.
+  logging.getLogger("asyncio").setLevel(logging.CRITICAL)
   app.run(guarded, flags_parser=_parse_flags)
 
 
@@ -138,6 +227,8 @@ def prepare_workdir(workdir: str) -> str:
   """Creates workdir and checks that it can be written; a usage error names --workdir if not."""
   if not workdir:
     raise usage_error("workdir", "is required: name a directory for the outputs.")
+  if os.path.exists(workdir) and not os.path.isdir(workdir):
+    raise usage_error("workdir", f"{workdir} is a file, not a directory; choose a directory.")
   try:
     os.makedirs(workdir, exist_ok=True)
     with tempfile.NamedTemporaryFile(dir=workdir, prefix=".probe-"):

@@ -13,7 +13,17 @@ DATA_DIR = flags.DEFINE_string(
     "$AE_DATA_DIR, then Debian's dataset-fashion-mnist, then tfds.")
 
 
-def rows(split: str, count: int):
-  """`count` real rows of the dataset: float32 pixels [count, 784] in [0, 1] and int labels."""
-  s = data.load(DATASET.value, split, DATA_DIR.value, max_examples=count)
+MAX_WIDTH = 8192   # Hidden widths beyond this only exhaust memory on the machines we target.
+MAX_DEPTH = 256
+
+
+def rows(split: str, count: int, flag: str = "rows"):
+  """`count` real rows of the dataset: float32 pixels [count, 784] in [0, 1] and int labels.
+  More rows than the split has is a usage error naming --`flag`."""
+  s = data.load(DATASET.value, split, DATA_DIR.value)
+  if count > s.size:
+    from experiments import cli
+    raise cli.usage_error(flag, f"{count} is more than the {s.size} {split} images of "
+                          f"{DATASET.value} in {s.source}; lower it.")
+  s = s.head(count)
   return data.flatten(data.to_float(s.images)), jnp.asarray(s.labels), s.source

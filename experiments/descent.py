@@ -26,8 +26,9 @@ STEPS = flags.DEFINE_integer("max_steps", 300, "Step attempts at most.")
 TOL = flags.DEFINE_float("tol", 1e-5, "Stop when an accepted step changes the loss less.")
 ROWS = flags.DEFINE_integer("rows", 2000, "Real rows (test split) to fit.")
 HIDDEN = flags.DEFINE_integer("hidden", 32, "Hidden width of the one-hidden-layer tanh MLP.")
-for _name in ("lr", "adam_lr", "max_steps", "rows", "hidden"):
+for _name in ("lr", "adam_lr", "max_steps", "rows"):
   cli.require_positive(_name)
+cli.require_positive("hidden", high=common.MAX_WIDTH)
 cli.require_positive("tol", strict=False)
 
 

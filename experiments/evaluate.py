@@ -36,21 +36,29 @@ IS_CHUNK = flags.DEFINE_integer("importance_chunk", 500, "Samples drawn at once 
 IS_BATCH = flags.DEFINE_integer("importance_batch", 100, "Test images per estimate batch.")
 MANIFOLD_GRID = flags.DEFINE_enum("manifold_grid", "quantile", generative.GRIDS,
                                   "Codes of manifold.png (2-D codes): prior quantiles or uniform.")
+ALLOW_OTHER_DATA = flags.DEFINE_bool("allow_other_data", False, "Evaluate even when the data "
+                                     "loaded now is not the data the run was trained on.")
 for _name in ("probe_steps", "queries", "neighbours", "importance_chunk", "importance_batch"):
   cli.require_positive(_name)
+cli.FIXES["data_mismatch"] = lambda: ("restore its data (data.data_dir in config.json), or pass "
+                                      "--allow_other_data to evaluate on this data anyway")
+
+
+def positive_integers(flag) -> list:
+  """The values of a list flag as positive integers; a usage error naming it otherwise."""
+  try:
+    values = [int(v) for v in flag.value]
+  except ValueError:
+    values = []
+  if not values or min(values) < 1:
+    raise cli.usage_error(flag.name, f"must be positive integers, not {flag.value}.")
+  return values
 
 
 def likelihood_metrics(config, model, state, test, test_codes) -> dict:
   """test_elbo (one sample, closed-form KL), test_nll_is for every k asked for, and the active
   units: code dimensions u with Cov_x(E_q[z_u | x]) > 1e-2 over the test set (Burda et al.)."""
-  try:
-    ks = [int(k) for k in IS_SAMPLES.value]
-  except ValueError as e:
-    raise cli.usage_error("num_importance_samples", f"must be positive integers, not "
-                          f"{IS_SAMPLES.value}.") from e
-  if not ks or min(ks) < 1:
-    raise cli.usage_error("num_importance_samples", f"must be positive integers, not "
-                          f"{IS_SAMPLES.value}.")
+  ks = positive_integers(IS_SAMPLES)
   evaluate = step.make_evaluate(model.eval_step, config.train.eval_batch_size)
   out = {"test_elbo": evaluate(state, test, jax.random.PRNGKey(0))["elbo"]}
   by_k = {}
@@ -81,19 +89,22 @@ def load_run(workdir: str):
 
 def main(argv):
   del argv
-  try:
-    ks = sorted({int(k) for k in KS.value})
-  except ValueError as e:
-    raise cli.usage_error("k", f"must be positive integers, not {KS.value}.") from e
-  if not ks or ks[0] < 1:
-    raise cli.usage_error("k", f"must be positive integers, not {KS.value}.")
+  ks = sorted(set(positive_integers(KS)))
+  positive_integers(IS_SAMPLES)   # Checked before any work.
   if not WORKDIR.value or not os.path.isdir(WORKDIR.value):
     raise cli.usage_error("workdir", f"{WORKDIR.value} is not a directory; name the workdir "
                           "of a training run.")
   workdir = WORKDIR.value
   config, model, state = load_run(workdir)
+  cli.prepare_workdir(workdir)   # Read-only outputs are refused before any computation.
   splits = loop.load_splits(config)
+  if not ALLOW_OTHER_DATA.value:
+    loop.check_data(workdir, splits)
   train, test = splits["train"], splits["test"]
+  for flag, value in (("k", ks[-1]), ("neighbours", NEIGHBOURS.value)):
+    if value > train.size:
+      raise cli.usage_error(flag, f"{value} is more than the {train.size} training images "
+                            "the neighbours are drawn from; lower it.")
   evaluator = metrics.Evaluator(model, state)
   train_codes = evaluator.encode(train.images, train.labels)
   test_codes = evaluator.encode(test.images, test.labels)
@@ -130,4 +141,5 @@ def main(argv):
 
 
 if __name__ == "__main__":
-  cli.run(main)
+  cli.run(main, lambda: "its results are not evaluated; retrain it into a new --workdir with a "
+          "lower --config.train.learning_rate.")

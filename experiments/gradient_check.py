@@ -25,8 +25,10 @@ ROWS = flags.DEFINE_integer("rows", 32, "Real data rows to use (test split).")
 TOLERANCE = flags.DEFINE_float("tolerance", 1e-10, "Largest max relative error accepted.")
 ACTIVATIONS = flags.DEFINE_list("activations", list(mlp.ACTIVATIONS), "Activations to check.")
 HEADS = flags.DEFINE_list("heads", list(nll.HEADS), "Likelihood heads to check.")
-for _name in ("max_depth", "width", "rows", "tolerance"):
+for _name in ("rows", "tolerance"):
   cli.require_positive(_name)
+cli.require_positive("width", high=common.MAX_WIDTH)
+cli.require_positive("max_depth", high=common.MAX_DEPTH)
 
 
 def check_all(x, labels, heads, activations, max_depth, width, seed) -> list:

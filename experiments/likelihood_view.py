@@ -32,8 +32,13 @@ COMPONENTS = flags.DEFINE_integer("components", 32, "Whitened principal componen
                                   "half used as inputs (a well-posed design: unique parameters).")
 SIGMA_MIN = flags.DEFINE_float("sigma_min", likelihoods.SIGMA_MIN, "Floor of the learned sigma (pixels are "
                                "quantized, so sigma -> 0 would give unbounded likelihoods).")
-for _name in ("rows", "components", "steps", "lr", "sigma_steps", "sigma_min"):
+for _name in ("steps", "lr", "sigma_steps"):
   cli.require_positive(_name)
+cli.require_range("rows", 8, 10 ** 6)       # A quarter is held out: at least 2 test rows.
+cli.require_range("components", 1, 98)      # The top half of the pooled image has 98 pixels.
+flags.register_validator("sigma_min", lambda v: 0 < v < 1,
+                         message="--sigma_min must lie strictly between 0 and 1 (pixels are in "
+                                 "[0, 1]).")
 
 
 def halves(x):
@@ -83,6 +88,9 @@ def main(argv):
   cli.write_config(workdir, {"data_source": source})
   tops, y = halves(pixels)
   n_fit = (3 * tops.shape[0]) // 4
+  if COMPONENTS.value > n_fit:
+    raise cli.usage_error("components", f"{COMPONENTS.value} is more than the {n_fit} fitted "
+                          "rows (three quarters of --rows); lower it or raise --rows.")
   mean, projection = whitening(tops[:n_fit], COMPONENTS.value)
   x = (tops - mean) @ projection
   (x_fit, y_fit), (x_test, y_test) = (x[:n_fit], y[:n_fit]), (x[n_fit:], y[n_fit:])

@@ -26,7 +26,8 @@ LOSSES = flags.DEFINE_list("losses", ["mse", "ce"], "Losses to compare: mse and/
 X_IN = flags.DEFINE_float("input", 1.0, "The input x.")
 Y_TARGET = flags.DEFINE_float("target", 0.0, "The target y.")
 cli.require_positive("lr")
-cli.require_positive("epochs")
+cli.require_positive("epochs", high=10 ** 7)
+cli.require_range("target", 0, 1)   # Cross-entropy needs a target probability.
 
 
 def train(kind: str, w: float, b: float, x: float, y: float, lr: float, epochs: int) -> dict:

@@ -186,6 +186,13 @@ def main(argv):
   vae = restore(VAE_WORKDIR, dataset, False) if VAE_WORKDIR.value else learned["vae (2-D code)"]
   test = data.load(dataset, "test", common.DATA_DIR.value)
   train = data.load(dataset, "train", common.DATA_DIR.value, max_examples=1000)
+  for flag in (LINEAR_EXAMPLES, EMBED_EXAMPLES, NLL_EXAMPLES):
+    if flag.value > test.size:
+      raise cli.usage_error(flag.name, f"{flag.value} is more than the {test.size} test images "
+                            f"in {test.source}; lower it.")
+  if NEIGHBOURS.value >= min(EMBED_EXAMPLES.value, train.size):
+    raise cli.usage_error("neighbours", f"{NEIGHBOURS.value} needs more than that many images; "
+                          "keep it below --embed_examples.")
   cli.write_config(workdir, {"data_source": test.source})
   x_linear = np.asarray(data.preprocess(test.images[:LINEAR_EXAMPLES.value]))
   results, figures = {}, {}

@@ -2,13 +2,16 @@ r"""A Markdown table of every training run under --root (read from their workdir
 
 Each sub-directory holding config.json and metrics.json is a row. The metric columns are those
 of the runs' model families (`Model.metric_names`, test split); eval.json adds the evaluation
-columns when `experiments.evaluate` has been run on it.
+columns when `experiments.evaluate` has been run on it. A run that diverged (diverged.json) is
+marked "DIVERGED in epoch N" in its name cell; a run whose files cannot be read is left out with
+a note on stderr that names the file.
 
   python -m experiments.report --root=runs/fashion
 """
 
 import json
 import os
+import sys
 
 from absl import flags
 
@@ -29,18 +32,31 @@ TRAILING = [("test recon. NLL, clean input", "eval", ("test_reconstruction_nll",
             ("train ex/s, last epoch", "metrics", ("train_examples_per_second",), "{:.0f}")]
 
 
+def _read(path: str):
+  with open(path) as f:
+    return json.load(f)
+
+
 def read_runs(root: str) -> list:
   runs = []
   for name in sorted(os.listdir(root)):
     files = {}
-    for kind in ("config", "metrics", "eval"):
-      path = os.path.join(root, name, f"{kind}.json")
-      if os.path.exists(path):
-        with open(path) as f:
-          files[kind] = json.load(f)
+    try:
+      for kind in ("config", "metrics", "eval", "diverged"):
+        path = os.path.join(root, name, f"{kind}.json")
+        if os.path.isfile(path):
+          files[kind] = _read(path)
+          if not isinstance(files[kind], dict):
+            raise ValueError("it does not hold a JSON object")
+    except (OSError, ValueError) as e:
+      print(f"note: left out {os.path.join(root, name)}: {path} cannot be read ({e}).",
+            file=sys.stderr)
+      continue
     config = files.get("config", {})
-    if "metrics" in files and isinstance(config.get("model"), dict) and config["model"].get(
-        "name") in models.names():
+    if ("metrics" in files or "diverged" in files) and isinstance(
+        config.get("model"), dict) and config["model"].get("name") in models.names():
+      if "diverged" in files:
+        name = f"{name} (DIVERGED in epoch {files['diverged'].get('epoch', '?')})"
       runs.append((name, files))
   return runs
 

@@ -44,6 +44,10 @@ def _logged_epochs(workdir) -> int:
 
 def main(argv):
   del argv
+  try:
+    shlex.split(TRAIN_ARGS.value)
+  except ValueError as e:
+    raise cli.usage_error("train_args", f"does not split into flags ({e}); close every quote.")
   root = cli.prepare_workdir(WORKDIR.value)
   straight, resumed = os.path.join(root, "straight"), os.path.join(root, "resumed")
   for d in (straight, resumed):

@@ -30,8 +30,10 @@ GRADIENT = flags.DEFINE_enum("gradient", "backprop", ["backprop", "autodiff"],
                              "Gradient under test: the hand-derived one or jax.grad.")
 GRADIENT_ERROR = flags.DEFINE_float("gradient_error", 0.0,
                                     "Relative error to put into the gradient on purpose.")
-for _name in ("depth", "width", "rows"):
-  cli.require_positive(_name)
+cli.require_positive("rows")
+cli.require_positive("gradient_error", strict=False)
+cli.require_positive("width", high=common.MAX_WIDTH)
+cli.require_positive("depth", high=common.MAX_DEPTH)
 
 
 def main(argv):

@@ -21,7 +21,6 @@ from ml_collections import config_flags
 import jax
 
 from ae import io
-from ae.evaluation import figures
 from ae.training import checkpoints, config as config_lib, loop
 from experiments import cli
 
@@ -31,6 +30,8 @@ CONFIG = config_flags.DEFINE_config_file(
 WORKDIR = flags.DEFINE_string("workdir", None, "Directory for the run's outputs; an existing "
                               "run there is resumed.")
 cli.SETTING_FLAGS["data_dir"] = "--config.data.data_dir"
+cli.FIXES["data_mismatch"] = lambda: ("point --config.data.data_dir at the data it was trained "
+                                      "on, or train into a new --workdir")
 
 
 def check_resume(workdir: str, config) -> None:
@@ -52,19 +53,44 @@ def check_resume(workdir: str, config) -> None:
                           "--workdir or repeat the old settings to resume it.")
 
 
+def nothing_to_do(workdir: str, config) -> bool:
+  """True (after saying so) when workdir already holds train.epochs epochs; a usage error when
+  it holds more. Either way nothing in workdir changes."""
+  done = checkpoints.latest_step(workdir)
+  if done is None or done < config.train.epochs:
+    return False
+  if done > config.train.epochs:
+    raise cli.usage_error("config.train.epochs", f"{config.train.epochs} is below the {done} "
+                          f"epochs {workdir} already holds; nothing was changed. Raise it above "
+                          f"{done} to train further, or choose a new --workdir.")
+  print(f"nothing to do: {workdir} already holds all {done} epochs; raise "
+        f"--config.train.epochs above {done} to train further.")
+  return True
+
+
+def resume_note() -> str:
+  workdir = WORKDIR.value
+  done = checkpoints.latest_step(workdir) if workdir else None
+  if done is None:
+    return f"no checkpoint was written yet; the same command starts {workdir} afresh"
+  return (f"the last checkpoint is {os.path.join(workdir, 'checkpoints', str(done))} (epoch "
+          f"{done}), and the same command resumes from it")
+
+
 def main(argv):
   del argv
   config = config_lib.validate(cli.config_value(CONFIG))
   workdir = cli.prepare_workdir(WORKDIR.value)
   check_resume(workdir, config)
-  io.write_json(os.path.join(workdir, "config.json"),
-                {**config_lib.to_dict(config), "workdir": workdir})
+  if nothing_to_do(workdir, config):
+    return
   result = loop.train_and_evaluate(config, workdir)
+  from ae.evaluation import figures   # matplotlib: imported when there is something to draw.
   for name, figure in figures.run_figures(result.model, result.state, result.history,
                                           result.splits["test"]).items():
     io.save_figure(figure, os.path.join(workdir, f"{name}.png"))
   final = dict(result.history[-1]) if result.history else {}
-  final.update(epochs_run=len(result.history), device=jax.devices()[0].platform,
+  final.update(epochs_run=int(final.get("epoch", 0)), device=jax.devices()[0].platform,
                data_source=result.splits["train"].source)
   io.write_json(os.path.join(workdir, "metrics.json"), final)
   names = result.model.metric_names
@@ -76,11 +102,16 @@ def main(argv):
 
 
 def diverged_fix() -> str:
-  m = CONFIG.value.model
-  return (f"lower --config.train.learning_rate (now {CONFIG.value.train.learning_rate:g}) or "
-          f"check the likelihood (--config.model.likelihood={m.likelihood}, "
-          f"--config.model.sigma={m.sigma:g}), and train again.")
+  m, t = CONFIG.value.model, CONFIG.value.train
+  done = checkpoints.latest_step(WORKDIR.value)
+  kept = ("no checkpoint was written" if done is None else
+          f"the checkpoint of epoch {done} is kept")
+  return (f"{kept}. Lower --config.train.learning_rate (now {t.learning_rate:g}) or check the "
+          f"likelihood (--config.model.likelihood={m.likelihood}, --config.model.sigma="
+          f"{m.sigma:g}), and train into a new --workdir.")
 
+
+cli.FIXES["resume"] = resume_note
 
 if __name__ == "__main__":
   cli.run(main, diverged_fix)

@@ -25,8 +25,9 @@ WIDTH = flags.DEFINE_integer("width", 64, "Hidden width.")
 ROWS = flags.DEFINE_integer("rows", 512, "Real data rows (test split).")
 INITS = flags.DEFINE_list("inits", ["normal", "glorot", "he"], "Initialisations to compare.")
 ACTS = ("sigmoid", "tanh", "relu")
-for _name in ("depth", "width", "rows"):
-  cli.require_positive(_name)
+cli.require_positive("rows")
+cli.require_positive("width", high=common.MAX_WIDTH)
+cli.require_positive("depth", high=common.MAX_DEPTH)
 
 
 def layer_stats(params, x, labels, act):

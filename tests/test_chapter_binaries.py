@@ -100,34 +100,3 @@ def test_descent_rules(tmp_path, tiny_data_dir):
   assert len(metrics["adam"]["losses"]) == metrics["adam"]["num_steps"] + 1
   # The second-order Taylor term predicts the actual decrease better than the first alone.
   assert g["median_abs_error_second_order"] < g["median_abs_error_first_order"]
-
-
-@pytest.mark.parametrize("name,args,message", [
-    ("loss_comparison", ["--lr=-1"], "--lr must be positive"),
-    ("loss_comparison", ["--losses=mse,hinge"], "--losses: unknown loss hinge"),
-    ("vanishing_gradient", ["--depth=0"], "--depth must be positive"),
-    ("taylor_check", ["--activation=swish"], "value should be one of"),
-    ("gradient_check", ["--dataset=cifar10"], "--dataset"),
-    ("descent", ["--no_such_flag=1"], "Unknown command line flag 'no_such_flag'"),
-    ("loss_comparison", [], "--workdir: is required"),
-])
-def test_bad_flags_exit_2_naming_the_flag(tmp_path, name, args, message):
-  workdir = [] if "--workdir" in message else [f"--workdir={tmp_path}"]
-  result = run_binary(name, *workdir, *args)
-  assert result.returncode == 2, result.stderr
-  assert message in result.stderr
-  assert "Traceback" not in result.stderr
-
-
-def test_unwritable_workdir_and_missing_data_exit_2(tmp_path):
-  blocker = tmp_path / "file"
-  blocker.write_text("x")
-  result = run_binary("loss_comparison", f"--workdir={blocker}/sub")
-  assert result.returncode == 2 and "--workdir" in result.stderr
-  result = run_binary("descent", f"--workdir={tmp_path / 'w'}", f"--data_dir={tmp_path / 'none'}")
-  assert result.returncode == 2 and "does not exist" in result.stderr
-  assert "Traceback" not in result.stderr
-  empty = tmp_path / "empty"
-  empty.mkdir()
-  result = run_binary("descent", f"--workdir={tmp_path / 'w'}", f"--data_dir={empty}")
-  assert result.returncode == 2 and "t10k-images-idx3-ubyte[.gz] is missing" in result.stderr

@@ -102,7 +102,8 @@ def test_manifold_binary_end_to_end(tmp_path, tiny_data_dir, tiny_runs):
           f"--vae2_workdir={tiny_runs / 'vae'}")
   result = run_binary("manifold", f"--workdir={tmp_path}", *args, "--linear_steps=300",
                       "--latent_sizes=2,4", "--parzen_samples=300",
-                      "--num_importance_samples=5")
+                      "--num_importance_samples=5", "--linear_examples=128",
+                      "--embed_examples=128", "--nll_examples=128")
   assert result.returncode == 0, result.stderr[-3000:]
   m = json.loads((tmp_path / "metrics.json").read_text())
   assert set(m["linear_ae_max_principal_angle_deg"]) == {"2", "4"}

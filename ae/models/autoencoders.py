@@ -54,6 +54,7 @@ def contractive_sigmoid_closed_form(w: jnp.ndarray, b: jnp.ndarray, x: jnp.ndarr
 class Autoencoders(base.Model):
   """ae, dae, sae and cae: one MLP autoencoder, one Adam, the objective picked by the name."""
   metric_names = ("loss", "nll", "penalty")
+  reconstruction_metric = "nll"
 
   @classmethod
   def config_sections(cls, name):

@@ -18,7 +18,8 @@ derived object with it, built once: its Flax module(s), the decoder's distributi
                           on `loss`; a family with several updates (an adversarial AE) overrides it
   eval_step(state, batch, rng) -> metrics              by default `loss` with train=False
   metric_names            the keys of the metrics above, in display order; `headline` is the one
-                          progress lines show
+                          progress lines show; `reconstruction_metric` the reconstruction NLL
+                          that the divergence rule (ae.training.divergence) watches
   encode(state, x, labels) / decode(state, z, labels) / reconstruct(state, x, labels)
                           for evaluation and figures (labels matter to conditional models only)
   log_importance_weights(state, x, labels, rng, k) -> [k, B]   log p(x, z) - log q(z | x) for
@@ -61,6 +62,7 @@ class Model:
   """Base class of the model families; see the module docstring for the interface."""
   metric_names: tuple = ("loss",)
   headline: str = "loss"
+  reconstruction_metric: str = "loss"
 
   log_importance_weights = None
   conditional = False        # True when encode/decode need the label

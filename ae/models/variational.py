@@ -72,6 +72,7 @@ class VAEModule(nn.Module):
 class Variational(base.Model):
   """vae, iwae and cvae: one Gaussian-encoder module, one Adam."""
   metric_names = ("loss", "elbo", "iw_bound", "recon", "kl")
+  reconstruction_metric = "recon"
 
   @classmethod
   def config_sections(cls, name):

@@ -6,22 +6,32 @@ restored: nothing is picked by hand, and a new field cannot be silently lost on 
 
 Orbax writes each step into a temporary directory and renames it when complete, so a run killed
 mid-save leaves no half-written checkpoint; `latest_step()` only sees finished ones.
+
+Integrity: once a step is written, the SHA-256 of each of its files goes into
+`checkpoints/STEP/ae_sha256.json`; `restore` recomputes them first, so a checkpoint whose bytes
+changed (bit rot, a copy cut short) is refused with the file named instead of being loaded. It
+also compares the checkpoint's array shapes with the state it restores into, so a checkpoint of
+another architecture is reported as the shapes that differ (`MismatchError`).
 """
 
+import hashlib
 import os
 
 import jax
 import orbax.checkpoint as ocp
 from flax import serialization
 
-from ae.errors import CheckpointError
+from ae import io
+from ae.errors import AEError, CheckpointError, MismatchError
+
+CHECKSUMS = "ae_sha256.json"
 
 
 def manager(workdir: str, keep: int = 3) -> ocp.CheckpointManager:
   options = ocp.CheckpointManagerOptions(max_to_keep=keep, create=True,
                                          enable_async_checkpointing=False)
   return ocp.CheckpointManager(os.path.abspath(os.path.join(workdir, "checkpoints")),
-                               options=options)
+                               options=options, item_handlers=ocp.StandardCheckpointHandler())
 
 
 def latest_step(workdir: str) -> int | None:
@@ -35,20 +45,104 @@ def latest_step(workdir: str) -> int | None:
     mngr.close()
 
 
+def step_dir(mngr: ocp.CheckpointManager, step: int) -> str:
+  return os.path.join(str(mngr.directory), str(step))
+
+
+def file_checksums(directory: str) -> dict:
+  """{relative path: sha256 hex} of every file under directory but the checksum file itself."""
+  out = {}
+  for root, _, files in os.walk(directory):
+    for name in files:
+      path = os.path.join(root, name)
+      rel = os.path.relpath(path, directory)
+      if rel == CHECKSUMS:
+        continue
+      digest = hashlib.sha256()
+      with open(path, "rb") as f:
+        for block in iter(lambda: f.read(1 << 20), b""):
+          digest.update(block)
+      out[rel] = digest.hexdigest()
+  return dict(sorted(out.items()))
+
+
 def save(mngr: ocp.CheckpointManager, step: int, state) -> None:
-  mngr.save(step, args=ocp.args.StandardSave(serialization.to_state_dict(state)))
-  mngr.wait_until_finished()
+  """Saves `state` as checkpoint `step` and records its checksums. A refused write (a full
+  disk) raises OutputError naming the checkpoint."""
+  directory = step_dir(mngr, step)
+  try:
+    with io.stderr_kept_on_success():
+      mngr.save(step, args=ocp.args.StandardSave(serialization.to_state_dict(state)))
+      mngr.wait_until_finished()
+  except AEError:
+    raise
+  except Exception as e:  # Orbax and TensorStore wrap the system's error in their own types.
+    error = io.output_error(directory, e)
+    if error is None:
+      raise
+    raise error from e
+  io.write_json(os.path.join(directory, CHECKSUMS), file_checksums(directory))
+
+
+def verify(mngr: ocp.CheckpointManager, step: int) -> None:
+  """Raises CheckpointError when a file of the checkpoint differs from its recorded checksum
+  (a checkpoint written before checksums were recorded is not checked)."""
+  directory = step_dir(mngr, step)
+  path = os.path.join(directory, CHECKSUMS)
+  if not os.path.exists(path):
+    return
+  try:
+    recorded = io.read_json(path)
+  except ValueError as e:
+    raise CheckpointError(directory, f"its checksum file {CHECKSUMS} is not valid JSON") from e
+  found = file_checksums(directory)
+  for rel in sorted(set(recorded) | set(found)):
+    if rel not in found:
+      raise CheckpointError(directory, f"its file {rel} is missing")
+    if recorded.get(rel) != found[rel]:
+      what = ("was not there when it was written" if rel not in recorded else
+              "changed since it was written (its SHA-256 differs from the recorded one)")
+      raise CheckpointError(directory, f"its file {rel} {what}")
+
+
+def _shape_differences(saved, expected) -> list:
+  saved_flat = {jax.tree_util.keystr(k, simple=True, separator="."): v for k, v in
+                jax.tree_util.tree_flatten_with_path(saved)[0]}
+  expected_flat = {jax.tree_util.keystr(k, simple=True, separator="."): v for k, v in
+                   jax.tree_util.tree_flatten_with_path(expected)[0]}
+  out = []   # Parameters first: they say what differs; optimizer states repeat it.
+  for name in sorted(set(saved_flat) | set(expected_flat),
+                     key=lambda n: (not n.startswith("params"), n)):
+    if name not in saved_flat:
+      out.append(f"{name} is not in the checkpoint")
+    elif name not in expected_flat:
+      out.append(f"{name} is in the checkpoint but not in this model")
+    elif tuple(saved_flat[name].shape) != tuple(expected_flat[name].shape):
+      out.append(f"{name} is {tuple(saved_flat[name].shape)} in the checkpoint and "
+                 f"{tuple(expected_flat[name].shape)} in this model")
+  return out
 
 
 def restore(mngr: ocp.CheckpointManager, state, step: int | None = None):
   """`state` with every array replaced by the checkpoint's (latest when step is None); each
-  restored array gets the sharding of the array it replaces."""
+  restored array gets the sharding of the array it replaces. Verifies the checksums first and
+  raises MismatchError when the shapes differ."""
   step = mngr.latest_step() if step is None else step
+  directory = step_dir(mngr, step)
+  verify(mngr, step)
   abstract = jax.tree.map(ocp.utils.to_shape_dtype_struct, serialization.to_state_dict(state))
   try:
-    restored = mngr.restore(step, args=ocp.args.StandardRestore(abstract))
+    metadata = mngr.item_metadata(step)
+    saved = getattr(metadata, "tree", metadata)
+    differences = _shape_differences(saved, abstract) if saved is not None else []
+  except Exception:  # Unreadable metadata: the restore below reports it.
+    differences = []
+  if differences:
+    raise MismatchError(directory, differences)
+  try:
+    with io.stderr_kept_on_success():   # A failed read prints a traceback per orbax task.
+      restored = mngr.restore(step, args=ocp.args.StandardRestore(abstract))
   except Exception as e:  # Orbax and TensorStore raise many types for unreadable files.
     detail = str(e).strip().splitlines()[0] if str(e).strip() else type(e).__name__
-    raise CheckpointError(os.path.join(str(mngr.directory), str(step)),
-                          f"{type(e).__name__}: {detail[:200]}") from e
+    raise CheckpointError(directory, f"{type(e).__name__}: {detail[:200]}") from e
   return serialization.from_state_dict(state, restored)

@@ -4,7 +4,8 @@
                  decoder mirrors them), activation, code_activation, likelihood, sigma
   config.data    dataset, data_dir, max_train_examples, max_test_examples, binarize
   config.train   epochs, batch_size, learning_rate, schedule, adam_eps, seed, eval_batch_size,
-                 keep_checkpoints
+                 keep_checkpoints, divergence_factor and skip_nonfinite_updates (the
+                 divergence rule of ae.training.divergence)
   config.<name>  the family's own section, only where the model has one (config.dae.noise, ...)
 
 `base_config(name)` holds the defaults of model `name` and nothing else, so a run's config.json
@@ -28,6 +29,8 @@ CODE_ACTIVATIONS = ("identity", "sigmoid", "tanh")
 BINARIZE = ("none", "dynamic")
 SCHEDULES = ("constant", "burda_stages")
 MAX_SEED = 2 ** 63 - 1
+# Keys of config.json that record the run rather than set it.
+RECORD_KEYS = ("workdir", "data_source", "data_fingerprint")
 
 
 def base_config(model_name: str = "ae") -> ml_collections.ConfigDict:
@@ -43,7 +46,8 @@ def base_config(model_name: str = "ae") -> ml_collections.ConfigDict:
       max_test_examples=config_dict.placeholder(int), binarize="none"))
   config.train = ml_collections.ConfigDict(dict(
       epochs=10, batch_size=128, learning_rate=1e-3, schedule="constant", adam_eps=1e-8, seed=0,
-      eval_batch_size=1000, keep_checkpoints=3))
+      eval_batch_size=1000, keep_checkpoints=3, divergence_factor=10.0,
+      skip_nonfinite_updates=False))
   for section, fields in family.config_sections(model_name).items():
     config[section] = ml_collections.ConfigDict(fields)
   return config
@@ -83,11 +87,12 @@ def require_number(config, path: str, low=None, high=None, low_open=False, integ
     raise ConfigError(path, f"must be {'an integer' if integer else 'a number'}, not {value!r}.")
   if not math.isfinite(value):
     raise ConfigError(path, f"must be a finite number, not {value}.")
+  show = lambda v: str(v) if isinstance(v, int) else f"{v:g}"
   if low is not None and (value <= low if low_open else value < low):
-    bound = f"greater than {low:g}" if low_open else f"at least {low:g}"
-    raise ConfigError(path, f"must be {bound}, not {value:g}.")
+    bound = f"greater than {show(low)}" if low_open else f"at least {show(low)}"
+    raise ConfigError(path, f"must be {bound}, not {show(value)}.")
   if high is not None and value > high:
-    raise ConfigError(path, f"must be at most {high:g}, not {value:g}.")
+    raise ConfigError(path, f"must be at most {show(high)}, not {show(value)}.")
 
 
 def _check_fields(config, reference, prefix: str = "", model_name: str = "",
@@ -148,6 +153,10 @@ def validate(config) -> ml_collections.ConfigDict:
   require_choice(config, "train.schedule", SCHEDULES)
   require_number(config, "train.adam_eps", low=0, low_open=True)
   require_number(config, "train.seed", low=0, high=MAX_SEED, integer=True)
+  require_number(config, "train.divergence_factor", low=1, low_open=True)
+  if not isinstance(config.train.skip_nonfinite_updates, bool):
+    raise ConfigError("train.skip_nonfinite_updates", "must be True or False, not "
+                      f"{config.train.skip_nonfinite_updates!r}.")
   models.get(config.model.name).validate(config)
   return config
 
@@ -165,13 +174,17 @@ def to_dict(config) -> dict:
 
 
 def from_dict(d: dict) -> ml_collections.ConfigDict:
-  """The validated config of a config.json dict (its top-level "workdir" is not a setting).
+  """The validated config of a config.json dict (its RECORD_KEYS are not settings).
   Unknown fields are refused; a field missing from a section (the file was written before the
   field existed) takes its default, which keeps the behaviour of the version that wrote it."""
   if not isinstance(d, dict) or not isinstance(d.get("model"), dict):
     raise ConfigError("model", "is missing: this is not a training config.")
-  d = {k: v for k, v in d.items() if k != "workdir"}
-  config = base_config(d["model"].get("name"))   # Raises if the name is unknown.
+  d = {k: v for k, v in d.items() if k not in RECORD_KEYS}
+  name = d["model"].get("name")
+  if not isinstance(name, str) or name not in models.names():
+    raise ConfigError("model.name", f"{name!r} does not exist; choose one of "
+                      f"{', '.join(models.names())}.")
+  config = base_config(name)
   _check_fields(ml_collections.ConfigDict(d), config, allow_missing=True)
   for section, fields in d.items():
     for field, value in fields.items():

@@ -3,9 +3,16 @@
   load_splits(config, mesh)          train and test `Split`s replicated on the mesh's devices
   create_state(model, config, mesh)  the whole train state, initialised in one jitted call
   train_and_evaluate(config, wd)     trains, resuming from workdir's latest checkpoint; writes
-                                     metrics.jsonl, TensorBoard and checkpoints; stops on a
-                                     non-finite loss (DivergedError) before checkpointing it
+                                     config.json (once every resume check passed),
+                                     metrics.jsonl, TensorBoard and checkpoints; stops when
+                                     training diverges (DivergedError, the rule in
+                                     ae.training.divergence) before checkpointing that epoch
   restore_run(workdir)               the config, model and restored state of a finished run
+  check_data(workdir, splits)        refuses data other than the run was trained on
+
+The run's records survive interruptions: metrics.jsonl keeps only whole lines of checkpointed
+epochs (a torn last line, from a crash or a full disk, is dropped with a note), and config.json
+is written only after the checkpoint was restored (so a refused resume changes nothing).
 """
 
 import json
@@ -18,8 +25,9 @@ import jax
 import numpy as np
 
 from ae import data, io, models
-from ae.errors import ConfigError, DivergedError
-from ae.training import checkpoints, config as config_lib, metric_writers, sharding, step
+from ae.errors import ConfigError, DataMismatchError, DivergedError
+from ae.training import (checkpoints, config as config_lib, divergence, metric_writers,
+                         sharding, step)
 
 
 class TrainResult(NamedTuple):
@@ -51,12 +59,52 @@ def create_state(model, mesh=None):
   return init(jax.random.PRNGKey(model.config.train.seed))
 
 
-def _read_history(path: str, upto_epoch: int) -> list:
+def read_history(path: str, upto_epoch: int) -> list:
+  """The rows of metrics.jsonl up to `upto_epoch`; lines that are not whole JSON rows (a torn
+  last line) are dropped with a note on stderr."""
   if not os.path.exists(path):
     return []
-  with open(path) as f:
-    rows = [json.loads(line) for line in f if line.strip()]
-  return [r for r in rows if r["epoch"] <= upto_epoch]
+  rows = []
+  with open(path, errors="replace") as f:
+    for number, line in enumerate(f, 1):
+      if not line.strip():
+        continue
+      try:
+        row = json.loads(line)
+        epoch = row["epoch"]
+        if not isinstance(epoch, int):
+          raise TypeError(epoch)
+      except (ValueError, KeyError, TypeError):
+        print(f"note: dropped line {number} of {path}, which is not a whole metrics row "
+              "(a crash or a full disk cut it short)", file=sys.stderr)
+        continue
+      if epoch <= upto_epoch:
+        rows.append(row)
+  return rows
+
+
+def data_record(splits: dict) -> dict:
+  return {"data_source": splits["train"].source,
+          "data_fingerprint": data.fingerprint(splits["train"], splits["test"])}
+
+
+def check_data(workdir: str, splits: dict) -> dict:
+  """The data record of `splits`; DataMismatchError when workdir's config.json recorded other
+  data (a run recorded before fingerprints existed is not checked)."""
+  found = data_record(splits)
+  path = os.path.join(workdir, "config.json")
+  if os.path.exists(path):
+    try:
+      recorded = io.read_json(path)
+    except ValueError:
+      recorded = {}
+    if isinstance(recorded, dict) and recorded.get("data_fingerprint") not in (
+        None, found["data_fingerprint"]):
+      raise DataMismatchError(workdir, {"source": recorded.get("data_source"),
+                                        "fingerprint": recorded.get("data_fingerprint")},
+                              {"source": found["data_source"],
+                               "fingerprint": found["data_fingerprint"]})
+  return found
 
 
 def train_and_evaluate(config, workdir: str, splits: dict | None = None,
@@ -76,20 +124,33 @@ def train_and_evaluate(config, workdir: str, splits: dict | None = None,
   if train_split.size < tc.batch_size:
     raise ConfigError("train.batch_size", f"{tc.batch_size} is more than the {train_split.size} "
                       "training examples; lower it.")
-  model = models.build(config, int(np.prod(train_split.images.shape[1:])))
+  num_pixels = int(np.prod(train_split.images.shape[1:]))
+  model = models.build(config, num_pixels)
   model.attach_training_data(train_split)
   state = create_state(model, mesh)
   manager = checkpoints.manager(workdir, tc.keep_checkpoints)
   start_epoch = 0
-  if manager.latest_step() is not None:
-    state = checkpoints.restore(manager, state)
-    start_epoch = int(manager.latest_step())
-    print(f"resuming from the checkpoint of epoch {start_epoch} in {workdir}", file=sys.stderr)
+  try:
+    if manager.latest_step() is not None:
+      record = check_data(workdir, splits)
+      state = checkpoints.restore(manager, state)
+      start_epoch = int(manager.latest_step())
+      print(f"resuming from the checkpoint of epoch {start_epoch} in {workdir}", file=sys.stderr)
+    else:
+      record = data_record(splits)
+  except BaseException:
+    manager.close()
+    raise
+  io.write_json(os.path.join(workdir, "config.json"),
+                {**config_lib.to_dict(config), "workdir": workdir, **record})
   metrics_path = os.path.join(workdir, "metrics.jsonl")
-  history = _read_history(metrics_path, start_epoch)
-  io.write_lines(metrics_path, [json.dumps(r) for r in history])  # Drop unfinished epochs.
+  history = read_history(metrics_path, start_epoch)
+  io.write_lines(metrics_path, [io.dumps(r) for r in history])  # Drop unfinished epochs.
+  limit = divergence.threshold(divergence.mean_image_nll(model, train_split.images),
+                               num_pixels, tc.divergence_factor)
 
-  train_epoch = step.make_train_epoch(model.train_step(), tc.batch_size, mesh)
+  train_epoch = step.make_train_epoch(model.train_step(), tc.batch_size, mesh,
+                                      tc.skip_nonfinite_updates)
   evaluate = step.make_evaluate(model.eval_step, tc.eval_batch_size, mesh)
   train_rng, eval_rng = jax.random.split(jax.random.fold_in(jax.random.PRNGKey(tc.seed), 1))
   writer = metric_writers.MultiWriter([
@@ -102,9 +163,16 @@ def train_and_evaluate(config, workdir: str, splits: dict | None = None,
       state, train_metrics = train_epoch(state, train_split, jax.random.fold_in(train_rng, epoch))
       train_metrics = {k: float(v) for k, v in train_metrics.items()}   # Waits for the epoch.
       seconds = time.perf_counter() - start
-      if not np.isfinite(train_metrics["loss"]):
-        raise DivergedError(epoch, train_metrics["loss"])
       test_metrics = evaluate(state, test_split, eval_rng)
+      try:
+        divergence.check(epoch, train_metrics, test_metrics, model.reconstruction_metric, limit,
+                         steps_per_epoch, tc.skip_nonfinite_updates)
+      except DivergedError as e:
+        io.write_json(os.path.join(workdir, divergence.MARKER), {
+            "epoch": e.epoch, "value": str(e.value), "reason": e.reason,
+            "threshold": limit if np.isfinite(limit) else None,
+            "last_checkpoint": manager.latest_step()})
+        raise
       row = {"epoch": epoch, "step": epoch * steps_per_epoch,
              **{f"train_{k}": v for k, v in train_metrics.items()},
              **{f"test_{k}": v for k, v in test_metrics.items()},
@@ -118,6 +186,9 @@ def train_and_evaluate(config, workdir: str, splits: dict | None = None,
       checkpoints.save(manager, epoch, state)
       if on_epoch is not None:
         on_epoch(epoch, state, row)
+    marker = os.path.join(workdir, divergence.MARKER)
+    if os.path.exists(marker):   # Trained past the epoch that diverged before.
+      os.unlink(marker)
   finally:
     writer.close()
     manager.close()
@@ -126,7 +197,15 @@ def train_and_evaluate(config, workdir: str, splits: dict | None = None,
 
 def restore_run(workdir: str, mesh=None):
   """(config, model, state) of the run in workdir, restored from its latest checkpoint.
-  Raises FileNotFoundError when there is no config.json or no finished checkpoint."""
+  Raises FileNotFoundError when there is no config.json or no finished checkpoint, and
+  DivergedError when the run diverged (its diverged.json)."""
+  marker = os.path.join(workdir, divergence.MARKER)
+  if os.path.exists(marker):
+    try:
+      record = io.read_json(marker)
+      raise DivergedError(int(record["epoch"]), float(record["value"]), str(record["reason"]))
+    except (ValueError, KeyError, TypeError):
+      raise DivergedError(0, float("nan"), f"{marker} says so") from None
   path = os.path.join(workdir, "config.json")
   config = config_lib.from_dict(io.read_json(path))
   if checkpoints.latest_step(workdir) is None:

@@ -8,7 +8,6 @@ metrics.jsonl, TensorBoard and the progress line at once.
 """
 
 import io
-import json
 import sys
 import time
 from typing import Sequence
@@ -41,7 +40,7 @@ class JsonlWriter(MetricWriter):
 
   def write_scalars(self, step, scalars):
     del step
-    ae_io.append_line(self.path, json.dumps(scalars))
+    ae_io.append_line(self.path, ae_io.dumps(scalars))
 
 
 class TensorBoardWriter(MetricWriter):

@@ -29,11 +29,24 @@ def make_train_step(loss: Callable) -> Callable:
   return jax.jit(train_step, donate_argnums=0)
 
 
-def make_train_epoch(train_step: Callable, batch_size: int, mesh=None) -> Callable:
+def all_finite(tree) -> jax.Array:
+  """True when every floating-point number in the pytree is finite."""
+  leaves = [jnp.all(jnp.isfinite(x)) for x in jax.tree.leaves(tree)
+            if jnp.issubdtype(jnp.result_type(x), jnp.inexact)]
+  return jnp.all(jnp.stack(leaves)) if leaves else jnp.array(True)
+
+
+def make_train_epoch(train_step: Callable, batch_size: int, mesh=None,
+                     skip_nonfinite: bool = False) -> Callable:
   """(state, split, rng) -> (state, mean metrics); the last partial batch is dropped.
 
   `split` is an `ae.data.Split` replicated over `mesh` (see `sharding.replicate`); each batch is
   constrained to be sharded along the mesh's data axis. The state stays replicated.
+
+  Non-finite losses are counted inside the compiled epoch (no host sync per step): the metrics
+  get `nonfinite_steps`. With `skip_nonfinite` a step whose loss or new state is not finite
+  keeps the old state instead; the metrics then get `skipped_updates`, and their means are over
+  the steps that were applied.
   """
   mesh = mesh or sharding.data_mesh()
   sharding.check_batch_size("train.batch_size", batch_size, mesh)
@@ -48,11 +61,21 @@ def make_train_epoch(train_step: Callable, batch_size: int, mesh=None) -> Callab
       i, idx = inputs
       batch = {"image": split.images[idx], "label": split.labels[idx]}
       batch = jax.lax.with_sharding_constraint(batch, batch_sharding)
-      return train_step(state, batch, jax.random.fold_in(step_rng, i))
+      new_state, metrics = train_step(state, batch, jax.random.fold_in(step_rng, i))
+      finite = jnp.isfinite(metrics["loss"])
+      if skip_nonfinite:
+        finite = finite & all_finite(new_state)
+        new_state = jax.tree.map(lambda new, old: jnp.where(finite, new, old), new_state, state)
+      return new_state, (metrics, finite)
 
-    state, metrics = jax.lax.scan(body, state, (jnp.arange(steps),
-                                                order.reshape(steps, batch_size)))
-    return state, jax.tree.map(jnp.mean, metrics)
+    state, (metrics, finite) = jax.lax.scan(body, state, (jnp.arange(steps),
+                                                          order.reshape(steps, batch_size)))
+    bad = steps - jnp.sum(finite)
+    if skip_nonfinite:
+      applied = jnp.maximum(jnp.sum(finite), 1)
+      means = jax.tree.map(lambda m: jnp.sum(jnp.where(finite, m, 0)) / applied, metrics)
+      return state, {**means, "skipped_updates": bad}
+    return state, {**jax.tree.map(jnp.mean, metrics), "nonfinite_steps": bad}
   return jax.jit(train_epoch, donate_argnums=0, out_shardings=sharding.replicated(mesh))
 
 

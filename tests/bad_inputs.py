@@ -1,0 +1,566 @@
+"""The table of bad inputs: each row a command a user might type (or a fault the machine might
+throw at a run) and the one sentence it must end in. `tests/test_bad_inputs.py` runs every row;
+README.md shows the table, and a test keeps the two equal:
+
+  python -m tests.bad_inputs    prints the README table
+
+Placeholders: {tmp} a fresh directory of the row's own, {data} a small IDX dataset, {run} a copy
+of a finished 1-epoch training run on it (in {tmp}/run), {n} any word (the epoch a signal
+happens to land in), {reason} the system's words for a refused write.
+"""
+
+import os
+import re
+import shutil
+import subprocess
+import sys
+import time
+from typing import NamedTuple
+
+TRAIN = ("--config=experiments/configs/quick.py:ae", "--config.data.data_dir={data}",
+         "--config.train.epochs=1", "--config.train.batch_size=32")
+
+
+class Row(NamedTuple):
+  what: str               # the bad input, in words
+  binary: str             # experiments.NAME
+  args: tuple             # its flags, with placeholders
+  expect: str             # the sentence (the stderr line that starts "FATAL" or "error:")
+  setup: str = ""         # a function below that prepares {tmp}
+  code: int = 2           # the exit code
+  fault: str = ""         # "sigterm", "sigint", "read_only" (the run's directory), "fsize"
+
+
+ROWS = [
+    # ---------------------------------------------------------------------- train
+    Row("learning rate NaN", "train",
+        (*TRAIN, "--config.train.learning_rate=nan", "--workdir={tmp}/w"),
+        "FATAL Flags parsing error: --config.train.learning_rate: must be a finite number, not "
+        "nan."),
+    Row("learning rate infinite", "train",
+        (*TRAIN, "--config.train.learning_rate=inf", "--workdir={tmp}/w"),
+        "FATAL Flags parsing error: --config.train.learning_rate: must be a finite number, not "
+        "inf."),
+    Row("a seed beyond 64 bits", "train",
+        (*TRAIN, "--config.train.seed=18446744073709551616", "--workdir={tmp}/w"),
+        "FATAL Flags parsing error: --config.train.seed: must be at most 9223372036854775807, "
+        "not 18446744073709551616."),
+    Row("a zero-sized code", "train",
+        (*TRAIN, "--config.model.latent_dim=0", "--workdir={tmp}/w"),
+        "FATAL Flags parsing error: --config.model.latent_dim: must be at least 1, not 0."),
+    Row("NaN regularizer weight", "train",
+        ("--config=experiments/configs/quick.py:cae", "--config.data.data_dir={data}",
+         "--config.cae.contractive_weight=nan", "--workdir={tmp}/w"),
+        "FATAL Flags parsing error: --config.cae.contractive_weight: must be a finite number, "
+        "not nan."),
+    Row("a divergence factor of 1", "train",
+        (*TRAIN, "--config.train.divergence_factor=1", "--workdir={tmp}/w"),
+        "FATAL Flags parsing error: --config.train.divergence_factor: must be greater than 1, "
+        "not 1."),
+    Row("a misspelt field", "train",
+        (*TRAIN, "--config.train.learnign_rate=0.1", "--workdir={tmp}/w"),
+        "FATAL Flags parsing error: --config.train.learnign_rate: no such field in the config "
+        "(did you mean learning_rate?); check its spelling against the config file."),
+    Row("a config file that does not exist", "train",
+        ("--config=experiments/configs/nope.py", "--workdir={tmp}/w"),
+        "FATAL Flags parsing error: --config: the config could not be loaded (OSError: [Errno "
+        "2] No such file or directory: 'experiments/configs/nope.py'); name a file in "
+        "experiments/configs/, such as --config=experiments/configs/ae.py."),
+    Row("a batch larger than the data", "train",
+        (*TRAIN, "--config.train.batch_size=1024", "--workdir={tmp}/w"),
+        "FATAL Flags parsing error: --config.train.batch_size: 1024 is more than the 256 "
+        "training examples; lower it."),
+    Row("no workdir", "train",
+        (*TRAIN,),
+        "FATAL Flags parsing error: --workdir: is required: name a directory for the outputs."),
+    Row("a workdir that is a file", "train",
+        (*TRAIN, "--workdir=/etc/hostname"),
+        "FATAL Flags parsing error: --workdir: /etc/hostname is a file, not a directory; "
+        "choose a directory."),
+    Row("an unknown model", "train",
+        (*TRAIN, "--config.model.name=gan", "--workdir={tmp}/w"),
+        "FATAL Flags parsing error: --config.model.name: 'gan' does not exist; choose one of "
+        "ae, dae, sae, cae, vae, iwae, cvae."),
+    Row("renaming a model whose preset has other sections", "train",
+        (*TRAIN, "--config.model.name=vae", "--workdir={tmp}/w"),
+        "FATAL Flags parsing error: --config.model.name: 'vae' has config sections of its own "
+        "(vae); start from its preset, such as --config=experiments/configs/vae.py, rather "
+        "than renaming a model."),
+    Row("an unknown dataset", "train",
+        (*TRAIN, "--config.data.dataset=cifar10", "--workdir={tmp}/w"),
+        "FATAL Flags parsing error: --config.data.dataset: 'cifar10' does not exist; choose "
+        "one of mnist, fashion_mnist."),
+    Row("an unknown likelihood", "train",
+        (*TRAIN, "--config.model.likelihood=poisson", "--workdir={tmp}/w"),
+        "FATAL Flags parsing error: --config.model.likelihood: 'poisson' does not exist; "
+        "choose one of bernoulli, gaussian, gaussian_learned."),
+    Row("a word where a number goes", "train",
+        (*TRAIN, "--config.model.latent_dim=two", "--workdir={tmp}/w"),
+        "FATAL Flags parsing error: --config.model.latent_dim: 'two' is not a whole number; "
+        "give a whole number."),
+    Row("a zero hidden width", "train",
+        (*TRAIN, "--config.model.hidden=(64,0)", "--workdir={tmp}/w"),
+        "FATAL Flags parsing error: --config.model.hidden: widths must be positive integers, "
+        "as in (512, 256); got (64, 0)."),
+    Row("another model's section", "train",
+        (*TRAIN, "--config.dae.noise=masking", "--workdir={tmp}/w"),
+        "FATAL Flags parsing error: --config.dae.noise: no such field in the config; check its "
+        "spelling against the config file."),
+    Row("no config", "train",
+        ("--workdir={tmp}/w",),
+        "FATAL Flags parsing error: --config: is required: name a config file, such as "
+        "--config=experiments/configs/ae.py."),
+    Row("a preset name that does not exist", "train",
+        ("--config=experiments/configs/quick.py:nope", "--workdir={tmp}/w"),
+        "FATAL Flags parsing error: --config: the config could not be loaded "
+        "(ModuleNotFoundError: No module named 'experiments.configs.nope'); name a file in "
+        "experiments/configs/, such as --config=experiments/configs/ae.py, or a preset of "
+        "quick.py by model name, such as --config=experiments/configs/quick.py:vae."),
+    Row("a likelihood whose NLL overflows (sigma 1e-30)", "train",
+        (*TRAIN, "--config.model.likelihood=gaussian", "--config.model.sigma=1e-30",
+         "--workdir={tmp}/w"),
+        "error: training diverged in epoch 1: the train loss was not finite in 8 of its 8 "
+        "steps; no checkpoint was written. Lower --config.train.learning_rate (now 0.003) or "
+        "check the likelihood (--config.model.likelihood=gaussian, "
+        "--config.model.sigma=1e-30), and train into a new --workdir."),
+    Row("a data directory that does not exist", "train",
+        (*TRAIN, "--config.data.data_dir={tmp}/nowhere", "--workdir={tmp}/w"),
+        "error: data directory {tmp}/nowhere does not exist; fix --config.data.data_dir / "
+        "AE_DATA_DIR or unset it to use the default sources."),
+    Row("IDX files with zero items", "train",
+        (*TRAIN, "--config.data.data_dir={tmp}/empty", "--workdir={tmp}/w"),
+        "error: {tmp}/empty/train-images-idx3-ubyte.gz holds no images (its header says 0 "
+        "items); delete it and download it again.", setup="empty_idx"),
+    Row("a truncated IDX file", "train",
+        (*TRAIN, "--config.data.data_dir={tmp}/cut", "--workdir={tmp}/w"),
+        "error: {tmp}/cut/train-images-idx3-ubyte is truncated: 256 items need 200704 data "
+        "bytes but only 1000 are there; delete it and download it again.", setup="cut_idx"),
+    Row("a learning rate of 1000 (finite divergence)", "train",
+        (*TRAIN, "--config.train.learning_rate=1000", "--workdir={tmp}/w"),
+        "error: training diverged in epoch 1: the train nll reached {n} nats, above the "
+        "divergence threshold of 7840 nats (the divergence factor times the larger of the mean "
+        "image's NLL and 1 nat per pixel); no checkpoint was written. Lower "
+        "--config.train.learning_rate (now 1000) or check the likelihood "
+        "(--config.model.likelihood=bernoulli, --config.model.sigma=1), and train into a new "
+        "--workdir."),
+    Row("resuming with other settings", "train",
+        (*TRAIN, "--config.train.learning_rate=0.01", "--workdir={run}"),
+        "FATAL Flags parsing error: --workdir: {run} holds a run with different "
+        "--config.train.learning_rate; choose a new --workdir or repeat the old settings to "
+        "resume it.", setup="run"),
+    Row("fewer epochs than the run holds", "train",
+        (*TRAIN[:2], "--config.train.epochs=0", "--workdir={run}"),
+        "FATAL Flags parsing error: --config.train.epochs: must be at least 1, not 0.", setup="run"),
+    Row("the same epochs again (nothing to do; exit 0)", "train",
+        (*TRAIN, "--workdir={run}"),
+        "nothing to do: {run} already holds all 1 epochs; raise --config.train.epochs above 1 "
+        "to train further.", setup="run", code=0),
+    Row("a finished run whose metrics.jsonl was deleted, run again (exit 0)", "train",
+        (*TRAIN, "--workdir={run}"),
+        "nothing to do: {run} already holds all 1 epochs; raise --config.train.epochs above 1 "
+        "to train further.", setup="run_without_metrics_jsonl", code=0),
+    Row("another architecture after config.json was lost", "train",
+        (*TRAIN[:2], "--config.train.epochs=2", "--config.model.hidden=(32,)",
+         "--workdir={run}"),
+        "error: the checkpoint {run}/checkpoints/1 holds a model of other shapes than the "
+        "config describes (params.params.decoder.mlp.dense_0.bias is (64,) in the checkpoint "
+        "and (32,) in this model; params.params.decoder.mlp.dense_0.kernel is (32, 64) in the "
+        "checkpoint and (32, 32) in this model; params.params.decoder.mlp.dense_1.kernel is "
+        "(64, 784) in the checkpoint and (32, 784) in this model; ...); repeat the settings it "
+        "was trained with, or train into a new --workdir.", setup="run_without_config"),
+    Row("config.json that is not JSON", "train",
+        (*TRAIN, "--workdir={run}"),
+        "FATAL Flags parsing error: --workdir: {run}/config.json is not a training config this "
+        "version can read (Expecting property name enclosed in double quotes: line 1 column 2 "
+        "(char 1)); choose a new --workdir.", setup="run_bad_json"),
+    Row("a checkpoint whose bytes rotted", "train",
+        (*TRAIN[:2], "--config.train.epochs=2", "--workdir={run}"),
+        "error: the checkpoint {run}/checkpoints/1 cannot be read (its file "
+        "default/ocdbt.process_0/d/{n} changed since it was written (its SHA-256 differs from "
+        "the recorded one)); delete that directory to fall back to an earlier checkpoint, or "
+        "train into a new --workdir.", setup="run_rotted"),
+    Row("a torn last line in metrics.jsonl (repaired; exit 0)", "train",
+        (*TRAIN[:2], "--config.train.epochs=2", "--workdir={run}"),
+        "note: dropped line 2 of {run}/metrics.jsonl, which is not a whole metrics row (a "
+        "crash or a full disk cut it short)", setup="run_torn_metrics", code=0),
+    Row("a full disk (files capped at 64 kB)", "train",
+        (*TRAIN, "--workdir={tmp}/w"),
+        "error: {tmp}/w/checkpoints/1 could not be written (File too large); free space on "
+        "that disk or make it writable (or choose another --workdir); no checkpoint was "
+        "written yet; the same command starts {tmp}/w afresh.", fault="fsize"),
+    Row("SIGTERM (a TPU pod's preemption) mid-run", "train",
+        (*TRAIN[:2], "--config.train.epochs=100000", "--workdir={tmp}/w"),
+        "error: interrupted by SIGTERM; the last checkpoint is {tmp}/w/checkpoints/{n} (epoch "
+        "{n}), and the same command resumes from it.", fault="sigterm"),
+    Row("SIGINT (Ctrl-C) mid-run", "train",
+        (*TRAIN[:2], "--config.train.epochs=100000", "--workdir={tmp}/w"),
+        "error: interrupted by SIGINT; the last checkpoint is {tmp}/w/checkpoints/{n} (epoch "
+        "{n}), and the same command resumes from it.", fault="sigint"),
+    Row("a checkpoint cut short (resume)", "train",
+        (*TRAIN[:2], "--config.train.epochs=2", "--workdir={run}"),
+        "error: the checkpoint {run}/checkpoints/1 cannot be read (its file default/_METADATA "
+        "changed since it was written (its SHA-256 differs from the recorded one)); delete "
+        "that directory to fall back to an earlier checkpoint, or train into a new --workdir.", setup="run_truncated"),
+    # ---------------------------------------------------------------------- evaluate
+    Row("a workdir that does not exist", "evaluate",
+        ("--workdir={tmp}/nowhere",),
+        "FATAL Flags parsing error: --workdir: {tmp}/nowhere is not a directory; name the "
+        "workdir of a training run."),
+    Row("a workdir without a run", "evaluate",
+        ("--workdir={tmp}",),
+        "error: {tmp}/config.json does not exist; train first with python -m experiments.train "
+        "--workdir={tmp}."),
+    Row("a run that diverged", "evaluate",
+        ("--workdir={run}",),
+        "error: training diverged in epoch 1: the train nll reached {n} nats, above the "
+        "divergence threshold of 7840 nats (the divergence factor times the larger of the mean "
+        "image's NLL and 1 nat per pixel); its results are not evaluated; retrain it into a "
+        "new --workdir with a lower --config.train.learning_rate.", setup="run_diverged"),
+    Row("more neighbours than training images", "evaluate",
+        ("--workdir={run}", "--k=1,1000"),
+        "FATAL Flags parsing error: --k: 1000 is more than the 256 training images the "
+        "neighbours are drawn from; lower it.", setup="run"),
+    Row("a neighbour count of zero", "evaluate",
+        ("--workdir={run}", "--k=0"),
+        "FATAL Flags parsing error: --k: must be positive integers, not ['0']."),
+    Row("a read-only run", "evaluate",
+        ("--workdir={run}",),
+        "FATAL Flags parsing error: --workdir: {run} cannot be written ({reason}); choose a "
+        "directory you can write to.", setup="run", fault="read_only"),
+    Row("data other than the run was trained on", "evaluate",
+        ("--workdir={run}",),
+        "error: the data loaded from {tmp}/data/fashion_mnist (fingerprint {n}) is not the "
+        "data {run} was trained on ({data}/fashion_mnist, fingerprint {n}); restore its data "
+        "(data.data_dir in config.json), or pass --allow_other_data to evaluate on this data "
+        "anyway.", setup="run_other_data"),
+    Row("an importance-sample count of zero", "evaluate",
+        ("--workdir={run}", "--num_importance_samples=0"),
+        "FATAL Flags parsing error: --num_importance_samples: must be positive integers, not "
+        "['0'].", setup="run_vae"),
+    Row("a checkpoint cut short", "evaluate",
+        ("--workdir={run}",),
+        "error: the checkpoint {run}/checkpoints/1 cannot be read (its file default/_METADATA "
+        "changed since it was written (its SHA-256 differs from the recorded one)); delete "
+        "that directory to fall back to an earlier checkpoint, or train into a new --workdir.", setup="run_truncated"),
+    # ---------------------------------------------------------------------- report
+    Row("a root that does not exist", "report",
+        ("--root={tmp}/nowhere",),
+        "FATAL Flags parsing error: --root: {tmp}/nowhere is not a directory."),
+    Row("a run that diverged under the root (marked; exit 0)", "report",
+        ("--root={tmp}",),
+        "| b_diverged (DIVERGED in epoch 1) | ae | 32 | - | - | - | - | - | - | - | - | - | - "
+        "| - |", setup="root_with_diverged_run", code=0),
+    Row("one malformed run under the root (left out; exit 0)", "report",
+        ("--root={tmp}",),
+        "note: left out {tmp}/broken: {tmp}/broken/metrics.json cannot be read (Expecting "
+        "value: line 1 column 1 (char 0)).", setup="root_with_broken_run", code=0),
+    # ---------------------------------------------------------------------- descent
+    Row("an infinite step size", "descent",
+        ("--workdir={tmp}", "--data_dir={data}", "--lr=inf"),
+        "FATAL Flags parsing error: flag --lr=inf: --lr must be a finite number, positive."),
+    # ---------------------------------------------------------------------- gradient_check
+    Row("an infinite tolerance (always passes)", "gradient_check",
+        ("--workdir={tmp}", "--data_dir={data}", "--tolerance=inf"),
+        "FATAL Flags parsing error: flag --tolerance=inf: --tolerance must be a finite number, "
+        "positive."),
+    # ---------------------------------------------------------------------- descent
+    Row("more rows than the data", "descent",
+        ("--workdir={tmp}", "--data_dir={data}", "--rows=20000"),
+        "FATAL Flags parsing error: --rows: 20000 is more than the 128 test images of "
+        "fashion_mnist in {data}/fashion_mnist; lower it."),
+    # ---------------------------------------------------------------------- likelihood_view
+    Row("a sigma floor that is NaN", "likelihood_view",
+        ("--workdir={tmp}", "--data_dir={data}", "--sigma_min=nan"),
+        "FATAL Flags parsing error: flag --sigma_min=nan: --sigma_min must lie strictly "
+        "between 0 and 1 (pixels are in [0, 1])."),
+    # ---------------------------------------------------------------------- loss_comparison
+    Row("a cross-entropy target outside [0, 1]", "loss_comparison",
+        ("--workdir={tmp}", "--target=2"),
+        "FATAL Flags parsing error: flag --target=2.0: --target must lie between 0 and 1."),
+    # ---------------------------------------------------------------------- taylor_check
+    Row("a width beyond memory", "taylor_check",
+        ("--workdir={tmp}", "--data_dir={data}", "--width=100000000"),
+        "FATAL Flags parsing error: flag --width=100000000: --width must be a finite number, "
+        "positive and at most 8192."),
+    # ---------------------------------------------------------------------- vanishing_gradient
+    Row("a depth of zero", "vanishing_gradient",
+        ("--workdir={tmp}", "--data_dir={data}", "--depth=0"),
+        "FATAL Flags parsing error: flag --depth=0: --depth must be a finite number, positive "
+        "and at most 256."),
+    Row("a network so deep that its gradients underflow to 0", "vanishing_gradient",
+        ("--workdir={tmp}", "--data_dir={data}", "--width=1", "--depth=256", "--rows=2"),
+        "error: the result sigmoid_ratio.normal.0 is nan, not a finite number, so nothing was "
+        "written; a setting drove the computation out of float32's range (an overflow or an "
+        "underflow): bring the settings back toward their defaults."),
+    Row("a seed beyond 32 bits", "vanishing_gradient",
+        ("--workdir={tmp}", "--data_dir={data}", "--seed=18446744073709551616"),
+        "FATAL Flags parsing error: --seed: 18446744073709551616 is out of range; give a value "
+        "from 0 to 4294967295."),
+    # ---------------------------------------------------------------------- loss_comparison
+    Row("a negative step size", "loss_comparison",
+        ("--workdir={tmp}", "--lr=-1"),
+        "FATAL Flags parsing error: flag --lr=-1.0: --lr must be a finite number, positive."),
+    Row("an unknown loss", "loss_comparison",
+        ("--workdir={tmp}", "--losses=mse,hinge"),
+        "FATAL Flags parsing error: --losses: unknown loss hinge; use mse, ce or mse,ce."),
+    # ---------------------------------------------------------------------- taylor_check
+    Row("an unknown activation", "taylor_check",
+        ("--workdir={tmp}", "--activation=swish"),
+        "FATAL Flags parsing error: flag --activation=swish: value should be one of "
+        "<sigmoid|tanh|relu|elu|identity>"),
+    # ---------------------------------------------------------------------- gradient_check
+    Row("an unknown dataset", "gradient_check",
+        ("--workdir={tmp}", "--dataset=cifar10"),
+        "FATAL Flags parsing error: flag --dataset=cifar10: value should be one of "
+        "<mnist|fashion_mnist>"),
+    # ---------------------------------------------------------------------- descent
+    Row("a flag that does not exist", "descent",
+        ("--workdir={tmp}", "--no_such_flag=1"),
+        "FATAL Flags parsing error: Unknown command line flag 'no_such_flag'"),
+    # ---------------------------------------------------------------------- loss_comparison
+    Row("no workdir", "loss_comparison",
+        (),
+        "FATAL Flags parsing error: --workdir: is required: name a directory for the outputs."),
+    Row("a workdir under a file", "loss_comparison",
+        ("--workdir=/etc/hostname/sub",),
+        "FATAL Flags parsing error: --workdir: /etc/hostname/sub cannot be written (Not a "
+        "directory); choose a directory you can write to."),
+    # ---------------------------------------------------------------------- descent
+    Row("a data directory without the test split", "descent",
+        ("--workdir={tmp}/w", "--data_dir={tmp}"),
+        "error: {tmp}/t10k-images-idx3-ubyte[.gz] is missing, so the test split cannot be "
+        "loaded from {tmp}; put the file there or point --data_dir / AE_DATA_DIR at a "
+        "directory that has it."),
+    # ---------------------------------------------------------------------- demo
+    Row("an unknown demo step", "demo",
+        ("--workdir={tmp}", "--only=bogus"),
+        "FATAL Flags parsing error: --only: unknown step bogus; choose from loss_comparison, "
+        "gradient_check, taylor_check, vanishing_gradient, likelihood_view, descent, "
+        "train_ae_latent2, evaluate_ae_latent2, train_vae_latent2, evaluate_vae_latent2, "
+        "resume_check."),
+    # ---------------------------------------------------------------------- resume_check
+    Row("train_args that do not parse", "resume_check",
+        ("--workdir={tmp}", "--train_args=--config='unbalanced"),
+        "FATAL Flags parsing error: --train_args: does not split into flags (No closing "
+        "quotation); close every quote."),
+    # ---------------------------------------------------------------------- benchmark
+    Row("a reference interpreter that does not exist", "benchmark",
+        ("--reference_python=/nonexistent/python", "--data_dir={data}"),
+        "FATAL Flags parsing error: --reference_python: /nonexistent/python is not an "
+        "executable program; name a Python that has torch installed."),
+]
+
+
+# --------------------------------------------------------------------------------- set-ups
+
+
+def _copy_run(tmp, fixtures, name="run"):
+  return shutil.copytree(fixtures[name], os.path.join(tmp, "run"))
+
+
+def setup_run(tmp, fixtures):
+  _copy_run(tmp, fixtures)
+
+
+def setup_run_vae(tmp, fixtures):
+  _copy_run(tmp, fixtures, "vae_run")
+
+
+def setup_run_diverged(tmp, fixtures):
+  _copy_run(tmp, fixtures, "diverged_run")
+
+
+def setup_run_without_config(tmp, fixtures):
+  os.unlink(os.path.join(_copy_run(tmp, fixtures), "config.json"))
+
+
+def setup_run_without_metrics_jsonl(tmp, fixtures):
+  os.unlink(os.path.join(_copy_run(tmp, fixtures), "metrics.jsonl"))
+
+
+def setup_run_bad_json(tmp, fixtures):
+  with open(os.path.join(_copy_run(tmp, fixtures), "config.json"), "w") as f:
+    f.write("{not json")
+
+
+def setup_run_rotted(tmp, fixtures):
+  """Flips one byte in the middle of the checkpoint's largest file; the size stays."""
+  run = _copy_run(tmp, fixtures)
+  files = [os.path.join(r, f) for r, _, fs in os.walk(os.path.join(run, "checkpoints", "1"))
+           for f in fs if f != "ae_sha256.json"]
+  path = max(files, key=os.path.getsize)
+  with open(path, "r+b") as f:
+    f.seek(os.path.getsize(path) // 2)
+    byte = f.read(1)
+    f.seek(-1, os.SEEK_CUR)
+    f.write(bytes([byte[0] ^ 0xFF]))
+
+
+def setup_run_truncated(tmp, fixtures):
+  """Cuts every larger checkpoint file to 100 bytes, as a full disk or a bad copy would."""
+  run = _copy_run(tmp, fixtures)
+  for r, _, files in os.walk(os.path.join(run, "checkpoints", "1")):
+    for f in files:
+      path = os.path.join(r, f)
+      if os.path.getsize(path) > 1000 and f != "ae_sha256.json":
+        with open(path, "r+b") as fh:
+          fh.truncate(100)
+
+
+def setup_run_torn_metrics(tmp, fixtures):
+  with open(os.path.join(_copy_run(tmp, fixtures), "metrics.jsonl"), "a") as f:
+    f.write('{"epoch": 2, "train_lo')
+
+
+def setup_run_other_data(tmp, fixtures):
+  """The run's config.json points at a copy of its data whose first test image changed."""
+  from ae import data
+  run = _copy_run(tmp, fixtures)
+  new = shutil.copytree(fixtures["data"], os.path.join(tmp, "data"))
+  path = os.path.join(new, "fashion_mnist", "t10k-images-idx3-ubyte.gz")
+  images = data.read_idx(path, 3).copy()
+  images[0] = 255 - images[0]
+  data.write_idx(path, images)
+  _rewrite_data_dir(run, new)
+
+
+def _rewrite_data_dir(run, new_dir):
+  import json
+  path = os.path.join(run, "config.json")
+  with open(path) as f:
+    config = json.load(f)
+  config["data"]["data_dir"] = new_dir
+  with open(path, "w") as f:
+    json.dump(config, f)
+
+
+def setup_empty_idx(tmp, fixtures):
+  import numpy as np
+  from ae import data
+  d = os.path.join(tmp, "empty")
+  os.makedirs(d)
+  for split in ("train", "test"):
+    images, labels = data.idx_filenames(split)
+    data.write_idx(os.path.join(d, images + ".gz"), np.zeros((0, 28, 28), np.uint8))
+    data.write_idx(os.path.join(d, labels + ".gz"), np.zeros((0,), np.uint8))
+
+
+def setup_cut_idx(tmp, fixtures):
+  d = shutil.copytree(os.path.join(fixtures["data"], "fashion_mnist"), os.path.join(tmp, "cut"))
+  import gzip
+  path = os.path.join(d, "train-images-idx3-ubyte.gz")
+  with gzip.open(path, "rb") as f:
+    raw = f.read()
+  os.unlink(path)
+  with open(os.path.join(d, "train-images-idx3-ubyte"), "wb") as f:
+    f.write(raw[:16 + 1000])
+
+
+def setup_root_with_diverged_run(tmp, fixtures):
+  shutil.copytree(fixtures["run"], os.path.join(tmp, "a_finished"))
+  shutil.copytree(fixtures["diverged_run"], os.path.join(tmp, "b_diverged"))
+
+
+def setup_root_with_broken_run(tmp, fixtures):
+  _copy_run(tmp, fixtures)
+  broken = os.path.join(tmp, "broken")
+  shutil.copytree(fixtures["run"], broken)
+  with open(os.path.join(broken, "metrics.json"), "w") as f:
+    f.write("")
+
+
+# --------------------------------------------------------------------------------- running
+
+
+def fill(text: str, tmp: str, fixtures: dict) -> str:
+  return (text.replace("{run}", os.path.join(tmp, "run")).replace("{tmp}", tmp)
+          .replace("{data}", fixtures["data"]))
+
+
+def unfill(text: str, tmp: str, fixtures: dict) -> str:
+  return (text.replace(os.path.join(tmp, "run"), "{run}").replace(tmp, "{tmp}")
+          .replace(fixtures["data"], "{data}"))
+
+
+WILDCARDS = {"{n}": r"\S+?", "{reason}": r"[^()]+"}
+
+
+def matches(expect: str, line: str) -> bool:
+  """Whether line says expect, where {n} stands for any word and {reason} for the system's
+  words inside parentheses."""
+  pattern = "".join(WILDCARDS.get(part) or re.escape(part)
+                    for part in re.split(r"(\{n\}|\{reason\})", expect))
+  return re.fullmatch(pattern, line) is not None
+
+
+def said(stderr: str, stdout: str) -> str:
+  """The line a row is judged by: the last FATAL/error line, else the first note, else the
+  last line of stdout."""
+  lines = stderr.splitlines()
+  for prefix in (("FATAL", "error:"), ("note:",)):
+    found = [l for l in lines if l.startswith(prefix)]
+    if found:
+      return found[-1] if prefix[0] == "FATAL" else found[0]
+  out = stdout.strip().splitlines()
+  return out[-1] if out else ""
+
+
+def make_read_only(directory: str) -> bool:
+  """Makes directory unwritable for this process: chmod for a user, the immutable attribute
+  (chattr +i) for root, whom permission bits do not stop. False when neither works here."""
+  if os.geteuid() != 0:
+    os.chmod(directory, 0o555)
+    return True
+  return subprocess.run(["chattr", "+i", directory], capture_output=True).returncode == 0
+
+
+def undo_read_only(directory: str) -> None:
+  if os.geteuid() == 0:
+    subprocess.run(["chattr", "-i", directory], capture_output=True)
+  else:
+    os.chmod(directory, 0o755)
+
+
+def start(row: Row, tmp: str, fixtures: dict, root: str) -> subprocess.Popen | None:
+  """Prepares the row's directory and starts its command (None: this machine cannot make the
+  row's fault)."""
+  if row.setup:
+    globals()[f"setup_{row.setup}"](tmp, fixtures)
+  env = {k: v for k, v in os.environ.items() if k != "AE_DATA_DIR"}
+  env.update(TF_CPP_MIN_LOG_LEVEL="3", PYTHONDONTWRITEBYTECODE="1")
+  if row.fault == "read_only" and not make_read_only(os.path.join(tmp, "run")):
+    return None
+  command = [sys.executable, "-m", f"experiments.{row.binary}",
+             *[fill(a, tmp, fixtures) for a in row.args]]
+  if row.fault == "fsize":   # Files capped at 64 kB; SIGXFSZ ignored, so writes fail (EFBIG).
+    command = ["bash", "-c", 'trap "" XFSZ; ulimit -f 64; exec "$@"', "bash", *command]
+  return subprocess.Popen(command, cwd=root, env=env, stdout=subprocess.PIPE,
+                          stderr=subprocess.PIPE, text=True)
+
+
+def signal_when_checkpointed(process: subprocess.Popen, workdir: str, signum: int,
+                             timeout: float = 300):
+  """Sends `signum` once the run's first checkpoint is complete (its checksums written)."""
+  deadline = time.time() + timeout
+  path = os.path.join(workdir, "checkpoints", "1", "ae_sha256.json")
+  while time.time() < deadline and process.poll() is None:
+    if os.path.exists(path):
+      process.send_signal(signum)
+      return
+    time.sleep(0.05)
+
+
+def markdown() -> str:
+  """The README table; train rows leave out the TRAIN flags they all share."""
+  cell = lambda text: text.replace("|", "\\|")
+  lines = ["| binary | bad input | exit | what it says |", "|---|---|---|---|"]
+  for row in ROWS:
+    shared = TRAIN if row.binary == "train" else ()
+    flags = " ".join(a for a in row.args if a not in shared)
+    what = f"{row.what}: `{cell(flags)}`" if flags else row.what
+    lines.append(f"| {row.binary} | {what} | {row.code} | `{cell(row.expect)}` |")
+  return "\n".join(lines)
+
+
+if __name__ == "__main__":
+  print(markdown())

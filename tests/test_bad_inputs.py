@@ -1,0 +1,115 @@
+"""Every row of the README's bad-input table (tests/bad_inputs.py): the command ends with exit
+code 2 (or the row's code) and exactly the row's sentence, never a traceback.
+
+The rows run as subprocesses, two at a time, in one session fixture; each row is then its own
+test. The runs they need (a finished AE and VAE run, a diverged run) are trained once.
+"""
+
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+from concurrent.futures import ThreadPoolExecutor
+
+import pytest
+
+from tests import bad_inputs
+from tests.conftest import ROOT, write_dataset
+
+PARALLEL = 2
+SECONDS = {}   # Each row's wall time, for the dump.
+
+
+def _train(workdir, data_dir, model="ae", *args):
+  env = {k: v for k, v in os.environ.items() if k != "AE_DATA_DIR"}
+  flags = [a.replace("{data}", data_dir).replace("quick.py:ae", f"quick.py:{model}")
+           for a in bad_inputs.TRAIN]
+  return subprocess.run([sys.executable, "-m", "experiments.train", *flags,
+                         f"--workdir={workdir}", *args], cwd=ROOT, env=env,
+                        capture_output=True, text=True, timeout=600)
+
+
+def _run_row(row, tmp, fixtures):
+  started = time.time()
+  try:
+    process = bad_inputs.start(row, tmp, fixtures, ROOT)
+  except Exception as e:  # A set-up that failed is that row's failure, not the session's.
+    return -1, "", f"set-up failed: {type(e).__name__}: {e}"
+  if process is None:
+    return None, "", ""
+  if row.fault in ("sigterm", "sigint"):
+    bad_inputs.signal_when_checkpointed(process, os.path.join(tmp, "w"),
+                                        getattr(signal, row.fault.upper()))
+  try:
+    stdout, stderr = process.communicate(timeout=600)
+  except subprocess.TimeoutExpired:
+    process.kill()
+    stdout, stderr = process.communicate()
+  finally:
+    if row.fault == "read_only":
+      bad_inputs.undo_read_only(os.path.join(tmp, "run"))
+  SECONDS[id(row)] = time.time() - started
+  return process.returncode, stdout, stderr
+
+
+@pytest.fixture(scope="session")
+def outcomes():
+  """{row index: (exit code, stdout, stderr, tmp)} of every row."""
+  base = tempfile.mkdtemp(prefix="ae-bad-inputs-")
+  data_dir = os.path.join(base, "data")
+  write_dataset(os.path.join(data_dir, "fashion_mnist"), 256, 128, seed=2)
+  fixtures = {"data": data_dir}
+  runs = {"run": ("ae",), "vae_run": ("vae",),
+          "diverged_run": ("ae", "--config.train.learning_rate=1000")}
+  with ThreadPoolExecutor(len(runs)) as pool:
+    done = {name: pool.submit(_train, os.path.join(base, name), data_dir, *args)
+            for name, args in runs.items()}
+  for name, future in done.items():
+    result = future.result()
+    assert result.returncode == (2 if name == "diverged_run" else 0), result.stderr[-2000:]
+    fixtures[name] = os.path.join(base, name)
+  tmps = [os.path.join(base, f"row{i}") for i in range(len(bad_inputs.ROWS))]
+  for t in tmps:
+    os.makedirs(t)
+  with ThreadPoolExecutor(PARALLEL) as pool:
+    futures = [pool.submit(_run_row, row, t, fixtures)
+               for row, t in zip(bad_inputs.ROWS, tmps)]
+    results = {i: (*f.result(), t) for i, (f, t) in enumerate(zip(futures, tmps))}
+  if os.environ.get("AE_BAD_INPUTS_DUMP"):   # For writing the table: what each row said.
+    import json
+    with open(os.environ["AE_BAD_INPUTS_DUMP"], "w") as f:
+      json.dump({i: [r[0], bad_inputs.unfill(bad_inputs.said(r[2], r[1]), r[3], fixtures),
+                     SECONDS.get(id(bad_inputs.ROWS[i]))] for i, r in results.items()}, f,
+                indent=1)
+  yield results, fixtures
+  shutil.rmtree(base, ignore_errors=True)
+
+
+@pytest.mark.parametrize("index", range(len(bad_inputs.ROWS)),
+                         ids=[f"{r.binary}: {r.what}" for r in bad_inputs.ROWS])
+def test_row(outcomes, index):
+  results, fixtures = outcomes
+  row = bad_inputs.ROWS[index]
+  code, stdout, stderr, tmp = results[index]
+  if code is None:
+    pytest.skip("this machine cannot make the directory read-only (chattr +i failed)")
+  line = bad_inputs.unfill(bad_inputs.said(stderr, stdout), tmp, fixtures)
+  assert "Traceback" not in stderr, stderr[-3000:]
+  assert code == row.code, stderr[-3000:]
+  assert bad_inputs.matches(row.expect, line), f"said: {line}"
+
+
+def test_the_matcher_can_fail():
+  assert bad_inputs.matches("epoch {n} of 3", "epoch 12 of 3")
+  assert not bad_inputs.matches("epoch {n} of 3", "epoch 12 of 4")
+  assert not bad_inputs.matches("a.", "ab")
+
+
+def test_readme_shows_the_table():
+  with open(os.path.join(ROOT, "README.md")) as f:
+    readme = f.read()
+  assert bad_inputs.markdown() in readme, "regenerate it with python -m tests.bad_inputs"
+  assert len(bad_inputs.ROWS) >= 30
