@@ -87,11 +87,11 @@ def _last_json(command) -> dict:
 
 
 def compare() -> dict:
-  if not os.path.exists(REF_SCRIPT.value):
-    raise cli.usage_error("reference_script", f"{REF_SCRIPT.value} does not exist.")
-  if shutil.which(REF_PYTHON.value) is None:   # Checked before either side runs.
+  if shutil.which(REF_PYTHON.value) is None:   # Both checked before either side runs.
     raise cli.usage_error("reference_python", f"{REF_PYTHON.value} is not an executable "
                           "program; name a Python that has torch installed.")
+  if not os.path.exists(REF_SCRIPT.value):
+    raise cli.usage_error("reference_script", f"{REF_SCRIPT.value} does not exist.")
   ours_cmd = [sys.executable, "-m", "experiments.benchmark", f"--batch_size={BATCH.value}",
               f"--epochs={EPOCHS.value}", f"--seed={SEED.value}"]
   if DATA_DIR.value:

@@ -64,9 +64,10 @@ def test_preset_and_resume_with_more_epochs(tmp_path, tiny_data_dir):
   refused = run_binary("train", "--config=experiments/configs/cae.py", f"--workdir={wd}",
                        f"--config.data.data_dir={tiny_data_dir}", *QUICK)
   assert refused.returncode == 2
-  assert ("holds a run with different --config.cae.contractive_weight, --config.model.latent_dim, "
-          "--config.model.name, --config.sae.sparsity_target, --config.sae.sparsity_weight; "
-          "choose a new --workdir") in refused.stderr
+  assert ("holds a run with different --config.cae.contractive_weight, --config.cae.jacobian, "
+          "--config.cae.num_projections, --config.model.latent_dim, --config.model.name, "
+          "--config.sae.sparsity_target, --config.sae.sparsity_weight; choose a new --workdir"
+          ) in refused.stderr
 
 
 def test_quick_preset_takes_a_model_name(tmp_path, tiny_data_dir):

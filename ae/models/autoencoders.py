@@ -4,10 +4,20 @@ distribution, plus each model's regularizer.
   ae    E_x[-log p(x | g(f(x)))]
   dae   E_x E_{x~ ~ q(.|x)}[-log p(x | g(f(x~)))]            (the target is the clean x)
   sae   ae + beta * sum_j KL(rho || rho_hat_j),  rho_hat_j = mean over the batch of z_j
-  cae   ae + lambda * E_x ||J_f(x)||_F^2,        J_f = d code / d x (exact, by jax.jacrev)
+  cae   ae + lambda * E_x ||J_f(x)||_F^2,        J_f = d code / d x
+
+The contractive penalty, two ways (config.cae.jacobian):
+
+  exact        the whole Jacobian by jax.jacrev: one reverse pass per code unit (k of them)
+  projection   Hutchinson's estimator with m = config.cae.num_projections Rademacher vectors
+               u (entries +-1, so E[u u^T] = I):  ||J||_F^2 = tr(J^T J) = E_u ||J u||^2,
+               estimated by (1/m) sum_j ||J u_j||^2. Each J u is one forward-mode pass
+               (jax.jvp) over the whole batch, so the cost is m forward passes instead of k
+               reverse ones; the estimate is unbiased, and so is its gradient.
 
 Config sections: config.dae (noise, noise_level), config.sae (sparsity_target,
-sparsity_weight), config.cae (contractive_weight). Metrics: loss = nll + penalty.
+sparsity_weight), config.cae (contractive_weight, jacobian, num_projections). Metrics:
+loss = nll + penalty.
 """
 
 import math
@@ -21,10 +31,11 @@ from ae.errors import ConfigError
 from ae.models import base, networks
 
 NAMES = ("ae", "dae", "sae", "cae")
+JACOBIANS = ("exact", "projection")
 SECTIONS = {
     "dae": {"noise": "masking", "noise_level": 0.3},
     "sae": {"sparsity_target": 0.05, "sparsity_weight": 0.1},
-    "cae": {"contractive_weight": 0.1},
+    "cae": {"contractive_weight": 0.1, "jacobian": "exact", "num_projections": 1},
 }
 
 
@@ -43,6 +54,18 @@ def jacobian_frobenius_sq(encode, x: jnp.ndarray) -> jnp.ndarray:
   single = lambda xi: encode(xi[None])[0]
   jacobians = jax.vmap(jax.jacrev(single))(x)          # [B, k, D]
   return jnp.sum(jacobians ** 2, axis=(1, 2))
+
+
+def jacobian_frobenius_sq_projected(encode, x: jnp.ndarray, rng: jax.Array,
+                                    num_projections: int) -> jnp.ndarray:
+  """An unbiased estimate of ||d encode(x_i) / d x_i||_F^2 per example: the mean over
+  `num_projections` Rademacher vectors u of ||J u||^2, each J u one jax.jvp over the batch
+  (encode must treat examples independently, as an MLP does)."""
+  def one(key):
+    u = jax.random.rademacher(key, x.shape, x.dtype)
+    _, ju = jax.jvp(encode, (x,), (u,))
+    return jnp.sum(ju ** 2, axis=-1)
+  return jnp.mean(jax.vmap(one)(jax.random.split(rng, num_projections)), axis=0)
 
 
 def contractive_sigmoid_closed_form(w: jnp.ndarray, b: jnp.ndarray, x: jnp.ndarray):
@@ -76,6 +99,8 @@ class Autoencoders(base.Model):
       require_number(config, "sae.sparsity_weight", low=0)
     elif name == "cae":
       require_number(config, "cae.contractive_weight", low=0)
+      require_choice(config, "cae.jacobian", JACOBIANS)
+      require_number(config, "cae.num_projections", low=1, high=4096, integer=True)
 
   def __init__(self, config, num_pixels: int = 784):
     super().__init__(config, num_pixels)
@@ -100,8 +125,14 @@ class Autoencoders(base.Model):
       s = self.config.sae
       penalty = s.sparsity_weight * sparsity_kl(out["pre_code"], s.sparsity_target).sum()
     elif self.name == "cae":
+      c = self.config.cae
       encode = lambda v: self.module.apply(params, v, method=self.module.encode)
-      penalty = self.config.cae.contractive_weight * jacobian_frobenius_sq(encode, x).mean()
+      if c.jacobian == "projection":
+        frobenius = jacobian_frobenius_sq_projected(encode, x, jax.random.fold_in(rng, 2),
+                                                    c.num_projections)
+      else:
+        frobenius = jacobian_frobenius_sq(encode, x)
+      penalty = c.contractive_weight * frobenius.mean()
     loss = nll + penalty
     return loss, {"loss": loss, "nll": nll, "penalty": penalty}
 

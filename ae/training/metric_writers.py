@@ -2,7 +2,8 @@
 metrics.jsonl, TensorBoard and the progress line at once.
 
   JsonlWriter        one JSON object per call, appended and synced (the run's record)
-  TensorBoardWriter  scalar and image summaries through tensorboard's own event writer
+  TensorBoardWriter  scalar and image summaries through tensorboard's own event writer (without
+                     importing TensorFlow)
   ProgressWriter     tqdm on a terminal, one plain line per epoch otherwise
   MultiWriter        all of the above behind the one face
 """
@@ -10,6 +11,7 @@ metrics.jsonl, TensorBoard and the progress line at once.
 import io
 import sys
 import time
+import types
 from typing import Sequence
 
 import numpy as np
@@ -43,8 +45,16 @@ class JsonlWriter(MetricWriter):
     ae_io.append_line(self.path, ae_io.dumps(scalars))
 
 
+def _tensorboard_without_tensorflow() -> None:
+  """TensorBoard's `compat.tf` imports TensorFlow when it is installed (about 3 s of start-up
+  here) only to write files; a module named `tensorboard.compat.notf` is its documented switch
+  to the stub it ships, which writes the same event files. Local paths need nothing more."""
+  sys.modules.setdefault("tensorboard.compat.notf", types.ModuleType("tensorboard.compat.notf"))
+
+
 class TensorBoardWriter(MetricWriter):
   def __init__(self, logdir: str):
+    _tensorboard_without_tensorflow()
     from tensorboard.summary.writer.event_file_writer import EventFileWriter
     self._writer = EventFileWriter(logdir)
 
