@@ -1,34 +1,48 @@
-r"""Training-core throughput, side by side with the PyTorch reference in one run.
+r"""The exact VAE against the PyTorch reference, side by side in one run, at several batch sizes.
 
-Our side: the AE with the reference's layer sizes (784-400-20-400-784, ReLU, Bernoulli logits,
-Adam 1e-3, shuffled in-memory batches, last partial batch dropped), trained by the training
-core's scanned, donated epochs (`ae.training.step`) on Fashion-MNIST. Epoch 1 includes
-compilation; examples/s is the median over the later epochs. The reference (../shared/bench/torch_vae.py) is a VAE: one more 400x20
-head, about 1.2% more multiply-adds per example than this AE.
+Our side trains the real `vae` of experiments/configs/vae_torch_reference.py (784-400-(20, 20),
+20-400-784, ReLU, Bernoulli logits, Adam 1e-3; the model of ../shared/bench/torch_vae.py) with
+the training core's scanned, donated epochs, each run in a fresh process. With
+--reference_python the reference runs too, alternating A B A B, --repeats times per batch size.
 
-  python -m experiments.benchmark --workdir=runs/bench --batch_size=128             # ours only
-  python -m experiments.benchmark --workdir=runs/bench --batch_size=128 \
-      --reference_python=/tmp/torchenv/bin/python --repeats=3                      # A B A B ...
+One JSON line per batch size:
+  ours / reference examples_per_s    steady state: the median over epochs after the first
+  ratio                              ours / reference (medians over the repeats)
+  ours_compile_s                     lowering and compiling the scanned epoch
+  ours_startup_s                     process start (from /proc) to the compiled first epoch,
+                                     ready to run: imports, data, state init, compilation
+  ours / reference peak_rss_mb       each process's peak resident memory (wait4)
+  matmul_peak_gflops                 this machine's fp32 matmul rate, measured in the same run
+                                     (a jitted 2048-square matmul, the best of several)
+  ours / reference flop_fraction     model training FLOP/s over that peak; the model's training
+                                     FLOPs are 3 x its forward matmul FLOPs (the backward pass
+                                     costs two matmuls per forward one): 3.91 MFLOP per example
 
-The last stdout line is one JSON object; --workdir gets it as metrics.json.
+  python -m experiments.benchmark --workdir=runs/bench --batch_sizes=128         # ours only
+  python -m experiments.benchmark --workdir=runs/bench \
+      --reference_python=/tmp/torchenv/bin/python --repeats=2                  # A B A B ...
+
+--workdir gets config.json, metrics.json (every case and run) and benchmark.png (examples/s
+against batch size, both sides).
 """
 
 import json
 import os
+import resource
 import shutil
 import statistics
+import subprocess
 import sys
 import time
 
 from absl import flags
-import jax
 
-from ae import models
-from ae.training import config as config_lib, loop, step
 from experiments import cli
 
-WORKDIR = flags.DEFINE_string("workdir", None, "Directory for config.json and metrics.json.")
-BATCH = flags.DEFINE_integer("batch_size", 128, "Training batch size.")
+WORKDIR = flags.DEFINE_string("workdir", None, "Directory for config.json, metrics.json and "
+                              "benchmark.png.")
+BATCH_SIZES = flags.DEFINE_list("batch_sizes", ["32", "128", "512", "1024"],
+                                "Training batch sizes, one case each.")
 EPOCHS = flags.DEFINE_integer("epochs", 3, "Epochs per run (the first one compiles).")
 SEED = flags.DEFINE_integer("seed", 0, "PRNG seed.")
 DATA_DIR = flags.DEFINE_string("data_dir", None, "IDX directory (default as in ae.data).")
@@ -42,91 +56,170 @@ REF_DATA = flags.DEFINE_string("reference_data_dir", "/usr/share/datasets/fashio
                                "The reference's --data-dir.")
 REF_ARGS = flags.DEFINE_list("reference_args", [], "Extra flags for the reference, e.g. "
                              "--flush-denormal (XLA on CPU flushes denormals; torch does not).")
-REPEATS = flags.DEFINE_integer("repeats", 3, "Runs of each side when comparing.")
-for _name in ("batch_size", "epochs", "repeats"):
-  cli.require_positive(_name)
+REPEATS = flags.DEFINE_integer("repeats", 1, "Runs of each side per batch size.")
+ONE_RUN = flags.DEFINE_integer("one_run", None, "Internal: train once at this batch size in "
+                               "this process and print its JSON line.")
+cli.require_positive("repeats")
+cli.require_positive("one_run")
 flags.register_validator("epochs", lambda v: v >= 2,
                          message="--epochs must be at least 2 (the first one compiles).")
 
+FORWARD_MACS = 784 * 400 + 400 * 40 + 20 * 400 + 400 * 784   # per example
+TRAIN_FLOPS = 3 * 2 * FORWARD_MACS
 
-def measure_ours() -> dict:
-  """One training run of the core; timings per epoch, examples/s over the post-compile epochs."""
-  config = config_lib.make("ae", **{
-      "data.dataset": "fashion_mnist", "data.data_dir": DATA_DIR.value, "model.hidden": (400,),
-      "model.latent_dim": 20, "model.likelihood": "bernoulli", "train.batch_size": BATCH.value,
-      "train.learning_rate": 1e-3, "train.seed": SEED.value})
-  start = time.perf_counter()
+
+def process_age() -> float:
+  """Seconds since this process started, from /proc (falls back to 0 elsewhere)."""
+  try:
+    with open("/proc/self/stat") as f:
+      start_ticks = float(f.read().rsplit(")", 1)[1].split()[19])
+    with open("/proc/uptime") as f:
+      uptime = float(f.read().split()[0])
+    return uptime - start_ticks / os.sysconf("SC_CLK_TCK")
+  except (OSError, ValueError, IndexError):
+    return 0.0
+
+
+def matmul_peak_gflops(n: int = 2048, repeats: int = 5) -> float:
+  """The best fp32 GFLOP/s of a jitted n x n matmul here and now."""
+  import jax
+  import jax.numpy as jnp
+  a = jax.random.normal(jax.random.PRNGKey(0), (n, n), jnp.float32)
+  mm = jax.jit(lambda x: x @ x)
+  mm(a).block_until_ready()
+  best = float("inf")
+  for _ in range(repeats):
+    t = time.perf_counter()
+    mm(a).block_until_ready()
+    best = min(best, time.perf_counter() - t)
+  return 2 * n ** 3 / best / 1e9
+
+
+def measure_ours(batch_size: int) -> dict:
+  """One training run of the reference VAE through the core, in this process."""
+  import jax
+  from ae import models
+  from ae.training import config as config_lib, loop, step
+  from experiments.configs import vae_torch_reference
+  config = vae_torch_reference.get_config()
+  config.data.data_dir = DATA_DIR.value
+  config.train.batch_size = batch_size
+  config.train.seed = SEED.value
+  config_lib.validate(config)
   splits = loop.load_splits(config)
   train = splits["train"]
-  jax.block_until_ready(train.images)
-  load_s = time.perf_counter() - start
   model = models.build(config)
+  model.attach_training_data(train)
   state = loop.create_state(model)
-  epoch_fn = step.make_train_epoch(model.train_step(), config.train.batch_size)
-  rng = jax.random.PRNGKey(config.train.seed)
+  epoch_fn = step.make_train_epoch(model.train_step(), batch_size)
+  rng = jax.random.PRNGKey(SEED.value)
+  t = time.perf_counter()
+  compiled = epoch_fn.lower(state, train, rng).compile()
+  compile_s = time.perf_counter() - t
+  startup_s = process_age()
   epoch_s, loss = [], None
   for epoch in range(1, EPOCHS.value + 1):
     t = time.perf_counter()
-    state, metrics = epoch_fn(state, train, jax.random.fold_in(rng, epoch))
-    loss = float(metrics["loss"])  # Blocks until the epoch is done.
+    state, metrics = compiled(state, train, jax.random.fold_in(rng, epoch))
+    loss = float(metrics["loss"])   # Blocks until the epoch is done.
     epoch_s.append(time.perf_counter() - t)
-  batch = config.train.batch_size
-  steps = train.size // batch
-  steady = [steps * batch / s for s in epoch_s[1:]]
-  return {"script": "ae.benchmark", "jax": jax.__version__,
-          "device": jax.devices()[0].device_kind, "batch_size": batch,
-          "epochs": EPOCHS.value, "steps_per_epoch": steps,
+  steps = train.size // batch_size
+  return {"side": "ours", "batch_size": batch_size, "steps_per_epoch": steps,
           "epoch_s": [round(s, 4) for s in epoch_s],
-          "examples_per_s": round(statistics.median(steady), 1),
-          "first_epoch_examples_per_s": round(steps * batch / epoch_s[0], 1),
-          "load_s": round(load_s, 4), "loss": round(loss, 4), "data_source": train.source}
+          "examples_per_s": round(statistics.median(steps * batch_size / s
+                                                    for s in epoch_s[1:]), 1),
+          "compile_s": round(compile_s, 3), "startup_s": round(startup_s, 3),
+          "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
+          "loss": round(loss, 4), "jax": jax.__version__,
+          "device": jax.devices()[0].device_kind, "data_source": train.source}
 
 
-def _last_json(command) -> dict:
-  return json.loads(cli.run_command(command).stdout.strip().splitlines()[-1])
+def run_measured(command) -> dict:
+  """Runs a command; its last stdout line (JSON) plus its peak RSS from wait4."""
+  process = subprocess.Popen(list(command), stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                             text=True)
+  stdout, stderr = process.stdout.read(), process.stderr.read()
+  _, status, usage = os.wait4(process.pid, 0)
+  process.returncode = os.waitstatus_to_exitcode(status)
+  if process.returncode != 0:
+    lines = [l for l in stderr.strip().splitlines() if l.strip()]
+    raise cli.RunError(f"{' '.join(command)} failed (exit {process.returncode}): "
+                       f"{lines[-1] if lines else 'no error output'}")
+  result = json.loads(stdout.strip().splitlines()[-1])
+  result.setdefault("peak_rss_mb", round(usage.ru_maxrss / 1024, 1))
+  return result
 
 
-def compare() -> dict:
-  if shutil.which(REF_PYTHON.value) is None:   # Both checked before either side runs.
-    raise cli.usage_error("reference_python", f"{REF_PYTHON.value} is not an executable "
-                          "program; name a Python that has torch installed.")
-  if not os.path.exists(REF_SCRIPT.value):
-    raise cli.usage_error("reference_script", f"{REF_SCRIPT.value} does not exist.")
-  ours_cmd = [sys.executable, "-m", "experiments.benchmark", f"--batch_size={BATCH.value}",
-              f"--epochs={EPOCHS.value}", f"--seed={SEED.value}"]
-  if DATA_DIR.value:
-    ours_cmd.append(f"--data_dir={DATA_DIR.value}")
-  ref_cmd = [REF_PYTHON.value, REF_SCRIPT.value, "--batch-size", str(BATCH.value), "--epochs",
-             str(EPOCHS.value), "--data-dir", REF_DATA.value, *REF_ARGS.value]
-  runs = {"ours": [], "reference": []}
-  for _ in range(REPEATS.value):   # A B A B: both sides see the same machine noise.
-    runs["ours"].append(_last_json(ours_cmd))
-    runs["reference"].append(_last_json(ref_cmd))
-  medians = {k: statistics.median(r["examples_per_s"] for r in v) for k, v in runs.items()}
-  return {"batch_size": BATCH.value, "epochs": EPOCHS.value, "repeats": REPEATS.value,
-          "ours_examples_per_s": [r["examples_per_s"] for r in runs["ours"]],
-          "reference_examples_per_s": [r["examples_per_s"] for r in runs["reference"]],
-          "ours_median": medians["ours"], "reference_median": medians["reference"],
-          "speedup": round(medians["ours"] / medians["reference"], 3),
-          "commands": {"ours": " ".join(ours_cmd), "reference": " ".join(ref_cmd)},
-          "runs": runs}
+def compare(batch_sizes: list, peak: float) -> list:
+  ours_cmd = lambda b: [sys.executable, "-m", "experiments.benchmark", f"--one_run={b}",
+                        f"--epochs={EPOCHS.value}", f"--seed={SEED.value}"] + (
+                            [f"--data_dir={DATA_DIR.value}"] if DATA_DIR.value else [])
+  ref_cmd = lambda b: [REF_PYTHON.value, REF_SCRIPT.value, "--batch-size", str(b), "--epochs",
+                       str(EPOCHS.value), "--data-dir", REF_DATA.value, *REF_ARGS.value]
+  cases = []
+  for b in batch_sizes:
+    runs = {"ours": [], "reference": []}
+    for _ in range(REPEATS.value):   # A B A B: both sides see the same machine noise.
+      runs["ours"].append(run_measured(ours_cmd(b)))
+      if REF_PYTHON.value:
+        runs["reference"].append(run_measured(ref_cmd(b)))
+    case = {"batch_size": b}
+    for side, side_runs in runs.items():
+      if not side_runs:
+        continue
+      rate = round(statistics.median(r["examples_per_s"] for r in side_runs), 1)
+      case.update({f"{side}_examples_per_s": rate,
+                   f"{side}_peak_rss_mb": max(r["peak_rss_mb"] for r in side_runs),
+                   f"{side}_flop_fraction": round(rate * TRAIN_FLOPS / 1e9 / peak, 4)})
+    case.update(ours_compile_s=round(statistics.median(r["compile_s"] for r in runs["ours"]), 3),
+                ours_startup_s=round(statistics.median(r["startup_s"] for r in runs["ours"]), 3),
+                matmul_peak_gflops=round(peak, 1))
+    if runs["reference"]:
+      case["ratio"] = round(case["ours_examples_per_s"] / case["reference_examples_per_s"], 3)
+    case["runs"] = runs
+    cases.append(case)
+  return cases
 
 
 def main(argv):
   del argv
+  if ONE_RUN.value:
+    print(json.dumps(measure_ours(ONE_RUN.value)))
+    return
+  try:
+    batch_sizes = [int(b) for b in BATCH_SIZES.value]
+  except ValueError:
+    batch_sizes = []
+  if not batch_sizes or min(batch_sizes) < 1:
+    raise cli.usage_error("batch_sizes", f"must be positive integers, not {BATCH_SIZES.value}.")
+  if REF_PYTHON.value:   # Both checked before either side runs.
+    if shutil.which(REF_PYTHON.value) is None:
+      raise cli.usage_error("reference_python", f"{REF_PYTHON.value} is not an executable "
+                            "program; name a Python that has torch installed.")
+    if not os.path.exists(REF_SCRIPT.value):
+      raise cli.usage_error("reference_script", f"{REF_SCRIPT.value} does not exist.")
   workdir = cli.prepare_workdir(WORKDIR.value) if WORKDIR.value else None
-  result = compare() if REF_PYTHON.value else measure_ours()
+  peak = matmul_peak_gflops()
+  cases = compare(batch_sizes, peak)
+  peak = max(peak, matmul_peak_gflops())   # Measured again after the runs; the best counts.
+  for case in cases:
+    for side in ("ours", "reference"):
+      if f"{side}_examples_per_s" in case:
+        case[f"{side}_flop_fraction"] = round(
+            case[f"{side}_examples_per_s"] * TRAIN_FLOPS / 1e9 / peak, 4)
+    case["matmul_peak_gflops"] = round(peak, 1)
+    print(json.dumps({k: v for k, v in case.items() if k != "runs"}), flush=True)
   if workdir:
+    from ae.evaluation import plots
     cli.write_config(workdir)
-    cli.write_json(os.path.join(workdir, "metrics.json"), result)
-  if REF_PYTHON.value:
-    print(cli.format_table(["side", "examples/s per run", "median"], [
-        ["ae (JAX, this repo)", " ".join(f"{v:.0f}" for v in result["ours_examples_per_s"]),
-         result["ours_median"]],
-        ["torch_vae (reference)",
-         " ".join(f"{v:.0f}" for v in result["reference_examples_per_s"]),
-         result["reference_median"]]]))
-  print(json.dumps({k: v for k, v in result.items() if k != "runs"}))
+    cli.write_json(os.path.join(workdir, "metrics.json"),
+                   {"train_flops_per_example": TRAIN_FLOPS, "cases": cases})
+    cli.save_figure(plots.throughput(cases), os.path.join(workdir, "benchmark.png"))
+  rows = [[c["batch_size"], f"{c['ours_examples_per_s']:.0f}",
+           f"{c['reference_examples_per_s']:.0f}" if "ratio" in c else "-", c.get("ratio", "-"),
+           c["ours_flop_fraction"], c["ours_startup_s"], c["ours_compile_s"]] for c in cases]
+  print(cli.format_table(["batch", "ours ex/s", "reference ex/s", "ratio", "ours FLOP frac.",
+                          "startup s", "compile s"], rows))
 
 
 if __name__ == "__main__":

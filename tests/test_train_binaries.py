@@ -95,25 +95,31 @@ def test_resume_check_kills_and_resumes_to_identical_metrics(tmp_path, tiny_data
 
 
 def test_benchmark_alone_and_side_by_side_with_a_reference(tmp_path, tiny_data_dir):
-  result = run_binary("benchmark", f"--data_dir={tiny_data_dir}", "--batch_size=32",
-                      "--epochs=2")
+  result = run_binary("benchmark", "--one_run=32", f"--data_dir={tiny_data_dir}", "--epochs=2")
   assert result.returncode == 0, result.stderr[-2000:]
   ours = json.loads(result.stdout.strip().splitlines()[-1])
   assert ours["steps_per_epoch"] == 256 // 32 and len(ours["epoch_s"]) == 2
-  assert ours["examples_per_s"] > 0
+  assert ours["examples_per_s"] > 0 and ours["compile_s"] > 0
+  assert ours["compile_s"] < ours["startup_s"] < 120 and ours["peak_rss_mb"] > 50
   fake = tmp_path / "fake_reference.py"   # Stands in for torch: prints its JSON line.
   fake.write_text("import json, sys\nprint('noise')\n"
                   "print(json.dumps({'examples_per_s': 1000.0, 'argv': sys.argv[1:]}))\n")
   result = run_binary("benchmark", f"--workdir={tmp_path / 'cmp'}", f"--data_dir={tiny_data_dir}",
-                      "--batch_size=32", "--epochs=2", "--repeats=2",
+                      "--batch_sizes=32,64", "--epochs=2", "--repeats=2",
                       f"--reference_python={sys.executable}", f"--reference_script={fake}",
                       "--reference_args=--flush-denormal")
   assert result.returncode == 0, result.stderr[-2000:]
+  lines = [json.loads(l) for l in result.stdout.splitlines() if l.startswith("{")]
+  assert [c["batch_size"] for c in lines] == [32, 64]
   metrics = json.loads((tmp_path / "cmp" / "metrics.json").read_text())
-  assert metrics["reference_examples_per_s"] == [1000.0, 1000.0]
-  assert len(metrics["ours_examples_per_s"]) == 2
-  assert metrics["speedup"] == pytest.approx(metrics["ours_median"] / 1000.0, rel=1e-3)
-  assert metrics["runs"]["reference"][0]["argv"][-1] == "--flush-denormal"
+  for case in metrics["cases"]:
+    assert case["reference_examples_per_s"] == 1000.0 and len(case["runs"]["ours"]) == 2
+    assert case["ratio"] == pytest.approx(case["ours_examples_per_s"] / 1000.0, rel=1e-3)
+    assert case["reference_flop_fraction"] == pytest.approx(
+        1000.0 * metrics["train_flops_per_example"] / 1e9 / case["matmul_peak_gflops"], rel=0.01)
+    assert case["runs"]["reference"][0]["argv"][-1] == "--flush-denormal"
+    assert case["reference_peak_rss_mb"] > 1   # From wait4: the fake's own memory.
+  assert (tmp_path / "cmp" / "benchmark.png").stat().st_size > 5000
 
 
 def test_report_tabulates_runs_with_each_familys_metrics(tmp_path):

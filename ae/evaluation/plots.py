@@ -291,3 +291,22 @@ def bandwidth_curve(sigmas, means, chosen: float, title: str):
   ax.legend()
   ax.grid(alpha=0.3, which="both")
   return fig
+
+
+def throughput(cases: list):
+  """Examples/s against batch size, ours and the reference's (log-log), from the benchmark."""
+  fig, ax = plt.subplots(figsize=(5.5, 3.8))
+  sizes = [c["batch_size"] for c in cases]
+  for side, label, marker in (("ours", "ae (JAX, this repo)", "o"),
+                              ("reference", "torch_vae (PyTorch reference)", "s")):
+    if all(f"{side}_examples_per_s" in c for c in cases):
+      ax.plot(sizes, [c[f"{side}_examples_per_s"] for c in cases], marker=marker, label=label)
+  ax.set_xscale("log", base=2)
+  ax.set_yscale("log")
+  ax.set_xticks(sizes, [str(s) for s in sizes])
+  ax.set_xlabel("batch size")
+  ax.set_ylabel("training examples / s")
+  ax.set_title("the reference VAE (784-400-20), side by side")
+  ax.grid(True, which="both", alpha=0.3)
+  ax.legend()
+  return fig
