@@ -16,7 +16,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
-from tests import bad_inputs
+from tests import bad_input_runner as runner, bad_inputs
 from tests.conftest import ROOT, write_dataset
 
 PARALLEL = 2
@@ -35,13 +35,13 @@ def _train(workdir, data_dir, model="ae", *args):
 def _run_row(row, tmp, fixtures):
   started = time.time()
   try:
-    process = bad_inputs.start(row, tmp, fixtures, ROOT)
+    process = runner.start(row, tmp, fixtures, ROOT)
   except Exception as e:  # A set-up that failed is that row's failure, not the session's.
     return -1, "", f"set-up failed: {type(e).__name__}: {e}"
   if process is None:
     return None, "", ""
   if row.fault in ("sigterm", "sigint"):
-    bad_inputs.signal_when_checkpointed(process, os.path.join(tmp, "w"),
+    runner.signal_when_checkpointed(process, os.path.join(tmp, "w"),
                                         getattr(signal, row.fault.upper()))
   try:
     stdout, stderr = process.communicate(timeout=600)
@@ -50,7 +50,7 @@ def _run_row(row, tmp, fixtures):
     stdout, stderr = process.communicate()
   finally:
     if row.fault == "read_only":
-      bad_inputs.undo_read_only(os.path.join(tmp, "run"))
+      runner.undo_read_only(os.path.join(tmp, "run"))
   SECONDS[id(row)] = time.time() - started
   return process.returncode, stdout, stderr
 
@@ -81,7 +81,7 @@ def outcomes():
   if os.environ.get("AE_BAD_INPUTS_DUMP"):   # For writing the table: what each row said.
     import json
     with open(os.environ["AE_BAD_INPUTS_DUMP"], "w") as f:
-      json.dump({i: [r[0], bad_inputs.unfill(bad_inputs.said(r[2], r[1]), r[3], fixtures),
+      json.dump({i: [r[0], runner.unfill(runner.said(r[2], r[1]), r[3], fixtures),
                      SECONDS.get(id(bad_inputs.ROWS[i]))] for i, r in results.items()}, f,
                 indent=1)
   yield results, fixtures
@@ -96,16 +96,16 @@ def test_row(outcomes, index):
   code, stdout, stderr, tmp = results[index]
   if code is None:
     pytest.skip("this machine cannot make the directory read-only (chattr +i failed)")
-  line = bad_inputs.unfill(bad_inputs.said(stderr, stdout), tmp, fixtures)
+  line = runner.unfill(runner.said(stderr, stdout), tmp, fixtures)
   assert "Traceback" not in stderr, stderr[-3000:]
   assert code == row.code, stderr[-3000:]
-  assert bad_inputs.matches(row.expect, line), f"said: {line}"
+  assert runner.matches(row.expect, line), f"said: {line}"
 
 
 def test_the_matcher_can_fail():
-  assert bad_inputs.matches("epoch {n} of 3", "epoch 12 of 3")
-  assert not bad_inputs.matches("epoch {n} of 3", "epoch 12 of 4")
-  assert not bad_inputs.matches("a.", "ab")
+  assert runner.matches("epoch {n} of 3", "epoch 12 of 3")
+  assert not runner.matches("epoch {n} of 3", "epoch 12 of 4")
+  assert not runner.matches("a.", "ab")
 
 
 def test_readme_shows_the_table():

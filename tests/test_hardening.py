@@ -187,7 +187,7 @@ def test_a_full_disk_is_an_output_error_naming_the_file():
 def test_a_write_into_a_read_only_directory_is_an_output_error(tmp_path):
   directory = tmp_path / "ro"
   directory.mkdir()
-  from tests.bad_inputs import make_read_only, undo_read_only
+  from tests.bad_input_runner import make_read_only, undo_read_only
   if not make_read_only(str(directory)):
     pytest.skip("this machine cannot make a directory read-only")
   try:
