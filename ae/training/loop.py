@@ -129,8 +129,9 @@ def train_and_evaluate(config, workdir: str, splits: dict | None = None,
   model.attach_training_data(train_split)
   state = create_state(model, mesh)
   manager = checkpoints.manager(workdir, tc.keep_checkpoints)
-  start_epoch = 0
-  try:
+  writer = None
+  try:   # Whatever stops the run (a refused resume, a full disk, a signal) closes both.
+    start_epoch = 0
     if manager.latest_step() is not None:
       record = check_data(workdir, splits)
       state = checkpoints.restore(manager, state)
@@ -138,26 +139,22 @@ def train_and_evaluate(config, workdir: str, splits: dict | None = None,
       print(f"resuming from the checkpoint of epoch {start_epoch} in {workdir}", file=sys.stderr)
     else:
       record = data_record(splits)
-  except BaseException:
-    manager.close()
-    raise
-  io.write_json(os.path.join(workdir, "config.json"),
-                {**config_lib.to_dict(config), "workdir": workdir, **record})
-  metrics_path = os.path.join(workdir, "metrics.jsonl")
-  history = read_history(metrics_path, start_epoch)
-  io.write_lines(metrics_path, [io.dumps(r) for r in history])  # Drop unfinished epochs.
-  limit = divergence.threshold(divergence.mean_image_nll(model, train_split.images),
-                               num_pixels, tc.divergence_factor)
+    io.write_json(os.path.join(workdir, "config.json"),
+                  {**config_lib.to_dict(config), "workdir": workdir, **record})
+    metrics_path = os.path.join(workdir, "metrics.jsonl")
+    history = read_history(metrics_path, start_epoch)
+    io.write_lines(metrics_path, [io.dumps(r) for r in history])  # Drop unfinished epochs.
+    limit = divergence.threshold(divergence.mean_image_nll(model, train_split.images),
+                                 num_pixels, tc.divergence_factor)
 
-  train_epoch = step.make_train_epoch(model.train_step(), tc.batch_size, mesh,
-                                      tc.skip_nonfinite_updates)
-  evaluate = step.make_evaluate(model.eval_step, tc.eval_batch_size, mesh)
-  train_rng, eval_rng = jax.random.split(jax.random.fold_in(jax.random.PRNGKey(tc.seed), 1))
-  writer = metric_writers.MultiWriter([
-      metric_writers.JsonlWriter(metrics_path), metric_writers.TensorBoardWriter(workdir),
-      metric_writers.ProgressWriter(tc.epochs, start_epoch, model.headline)])
-  steps_per_epoch = train_split.size // tc.batch_size
-  try:
+    train_epoch = step.make_train_epoch(model.train_step(), tc.batch_size, mesh,
+                                        tc.skip_nonfinite_updates)
+    evaluate = step.make_evaluate(model.eval_step, tc.eval_batch_size, mesh)
+    train_rng, eval_rng = jax.random.split(jax.random.fold_in(jax.random.PRNGKey(tc.seed), 1))
+    writer = metric_writers.MultiWriter([
+        metric_writers.JsonlWriter(metrics_path), metric_writers.TensorBoardWriter(workdir),
+        metric_writers.ProgressWriter(tc.epochs, start_epoch, model.headline)])
+    steps_per_epoch = train_split.size // tc.batch_size
     for epoch in range(start_epoch + 1, tc.epochs + 1):
       start = time.perf_counter()
       state, train_metrics = train_epoch(state, train_split, jax.random.fold_in(train_rng, epoch))
@@ -190,7 +187,8 @@ def train_and_evaluate(config, workdir: str, splits: dict | None = None,
     if os.path.exists(marker):   # Trained past the epoch that diverged before.
       os.unlink(marker)
   finally:
-    writer.close()
+    if writer is not None:
+      writer.close()
     manager.close()
   return TrainResult(model, state, history, splits)
 
