@@ -20,6 +20,7 @@ uint8 images become model inputs, in training and in evaluation alike.
 """
 
 import gzip
+import hashlib
 import os
 import struct
 import zlib
@@ -216,7 +217,6 @@ def load(name: str, split: str, data_dir: Optional[str] = None,
 
 def fingerprint(*splits: Split) -> str:
   """SHA-256 (hex) of the splits' images, labels and shapes: the same data, the same value."""
-  import hashlib
   digest = hashlib.sha256()
   for s in splits:
     for array in (s.images, s.labels):

@@ -18,6 +18,7 @@ One JSON line per batch size:
                                      FLOPs are 3 x its forward matmul FLOPs (the backward pass
                                      costs two matmuls per forward one): 3.91 MFLOP per example
 
+  python -m experiments.benchmark --nll_run=runs/vae/vae_torch_reference         # k = 5000 NLL
   python -m experiments.benchmark --workdir=runs/bench --batch_sizes=128         # ours only
   python -m experiments.benchmark --workdir=runs/bench \
       --reference_python=/tmp/torchenv/bin/python --repeats=2                  # A B A B ...
@@ -59,7 +60,13 @@ REF_ARGS = flags.DEFINE_list("reference_args", [], "Extra flags for the referenc
 REPEATS = flags.DEFINE_integer("repeats", 1, "Runs of each side per batch size.")
 ONE_RUN = flags.DEFINE_integer("one_run", None, "Internal: train once at this batch size in "
                                "this process and print its JSON line.")
-cli.require_positive("repeats")
+NLL_RUN = flags.DEFINE_string("nll_run", None, "Instead of training: time the importance-sampled "
+                              "test NLL of this trained run's model (a VAE workdir).")
+NLL_SAMPLES = flags.DEFINE_integer("nll_samples", 5000, "k of the --nll_run estimate.")
+NLL_BATCH = flags.DEFINE_integer("nll_batch", 100, "Test images per --nll_run batch.")
+NLL_CHUNK = flags.DEFINE_integer("nll_chunk", 500, "Samples drawn at once in --nll_run.")
+for _name in ("repeats", "nll_samples", "nll_batch", "nll_chunk"):
+  cli.require_positive(_name)
 cli.require_positive("one_run")
 flags.register_validator("epochs", lambda v: v >= 2,
                          message="--epochs must be at least 2 (the first one compiles).")
@@ -134,6 +141,31 @@ def measure_ours(batch_size: int) -> dict:
           "device": jax.devices()[0].device_kind, "data_source": train.source}
 
 
+def measure_nll(workdir: str) -> dict:
+  """Times the importance-sampled NLL of workdir's model over its whole test split. The FLOPs
+  counted are the decoder's matmuls, 2 x (20 x 400 + 400 x 784) per sample (the reference VAE;
+  the encoder runs once per image)."""
+  from ae.evaluation import likelihood
+  from ae.training import loop
+  try:
+    config, model, state = loop.restore_run(workdir)
+  except FileNotFoundError as e:
+    raise cli.usage_error("nll_run", f"{workdir} holds no finished training run.") from e
+  test = loop.load_splits(config)["test"]
+  peak = matmul_peak_gflops()
+  t = time.perf_counter()
+  nll = likelihood.importance_sampled_nll(model, state, test, NLL_SAMPLES.value,
+                                          NLL_BATCH.value, NLL_CHUNK.value)
+  seconds = time.perf_counter() - t
+  flops = 2 * (20 * 400 + 400 * 784) * NLL_SAMPLES.value * test.size
+  peak = max(peak, matmul_peak_gflops())
+  return {"k": NLL_SAMPLES.value, "test_examples": test.size, "batch": NLL_BATCH.value,
+          "chunk": NLL_CHUNK.value, "seconds": round(seconds, 1),
+          "test_nll_is": round(float(nll.mean()), 3), "decoder_gflop": round(flops / 1e9),
+          "gflops": round(flops / seconds / 1e9, 1), "matmul_peak_gflops": round(peak, 1),
+          "flop_fraction": round(flops / seconds / 1e9 / peak, 3)}
+
+
 def run_measured(command) -> dict:
   """Runs a command; its last stdout line (JSON) plus its peak RSS from wait4."""
   process = subprocess.Popen(list(command), stdout=subprocess.PIPE, stderr=subprocess.PIPE,
@@ -186,12 +218,10 @@ def main(argv):
   if ONE_RUN.value:
     print(json.dumps(measure_ours(ONE_RUN.value)))
     return
-  try:
-    batch_sizes = [int(b) for b in BATCH_SIZES.value]
-  except ValueError:
-    batch_sizes = []
-  if not batch_sizes or min(batch_sizes) < 1:
-    raise cli.usage_error("batch_sizes", f"must be positive integers, not {BATCH_SIZES.value}.")
+  if NLL_RUN.value:
+    print(json.dumps(measure_nll(NLL_RUN.value)))
+    return
+  batch_sizes = cli.positive_integers(BATCH_SIZES)
   if REF_PYTHON.value:   # Both checked before either side runs.
     if shutil.which(REF_PYTHON.value) is None:
       raise cli.usage_error("reference_python", f"{REF_PYTHON.value} is not an executable "

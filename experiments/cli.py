@@ -130,6 +130,18 @@ def require_range(name: str, low, high) -> None:
       message=f"--{name} must lie between {low:g} and {high:g}.")
 
 
+def positive_integers(flag, high: int | None = None) -> list:
+  """The values of a list flag as integers from 1 (to `high`); a usage error naming it if not."""
+  try:
+    values = [int(v) for v in flag.value]
+  except ValueError:
+    values = []
+  if not values or min(values) < 1 or (high is not None and max(values) > high):
+    what = "positive integers" if high is None else f"integers from 1 to {high}"
+    raise usage_error(flag.name, f"must be {what}, not {flag.value}.")
+  return values
+
+
 MAX_SEED = 2 ** 32 - 1
 MAX_SIZE = 2 ** 31 - 1   # Any count or size: beyond it arrays cannot be indexed with int32.
 
@@ -178,15 +190,12 @@ def run(main: Callable[[Sequence[str]], object],
     except ConfigError as e:
       _usage_exit(f"{config_flag(e)}: {e.message}")
     except DataError as e:
-      sys.stderr.write(f"error: {e.worded(SETTING_FLAGS['data_dir'])}\n")
-      sys.exit(USAGE_EXIT)
+      _error_exit(e.worded(SETTING_FLAGS["data_dir"]))
     except CheckpointError as e:
-      sys.stderr.write(f"error: {e}; delete that directory to fall back to an earlier "
-                       "checkpoint, or train into a new --workdir.\n")
-      sys.exit(USAGE_EXIT)
+      _error_exit(f"{e}; delete that directory to fall back to an earlier checkpoint, or "
+                  "train into a new --workdir.")
     except DivergedError as e:
-      sys.stderr.write(f"error: {e}; {diverged_fix()}\n")
-      sys.exit(USAGE_EXIT)
+      _error_exit(f"{e}; {diverged_fix()}")
     except MismatchError as e:
       _error_exit(f"{e}; repeat the settings it was trained with, or train into a new "
                   "--workdir.")

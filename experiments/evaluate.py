@@ -44,21 +44,10 @@ cli.FIXES["data_mismatch"] = lambda: ("restore its data (data.data_dir in config
                                       "--allow_other_data to evaluate on this data anyway")
 
 
-def positive_integers(flag) -> list:
-  """The values of a list flag as positive integers; a usage error naming it otherwise."""
-  try:
-    values = [int(v) for v in flag.value]
-  except ValueError:
-    values = []
-  if not values or min(values) < 1:
-    raise cli.usage_error(flag.name, f"must be positive integers, not {flag.value}.")
-  return values
-
-
 def likelihood_metrics(config, model, state, test, test_codes) -> dict:
   """test_elbo (one sample, closed-form KL), test_nll_is for every k asked for, and the active
   units: code dimensions u with Cov_x(E_q[z_u | x]) > 1e-2 over the test set (Burda et al.)."""
-  ks = positive_integers(IS_SAMPLES)
+  ks = cli.positive_integers(IS_SAMPLES)
   evaluate = step.make_evaluate(model.eval_step, config.train.eval_batch_size)
   out = {"test_elbo": evaluate(state, test, jax.random.PRNGKey(0))["elbo"]}
   by_k = {}
@@ -89,8 +78,8 @@ def load_run(workdir: str):
 
 def main(argv):
   del argv
-  ks = sorted(set(positive_integers(KS)))
-  positive_integers(IS_SAMPLES)   # Checked before any work.
+  ks = sorted(set(cli.positive_integers(KS)))
+  cli.positive_integers(IS_SAMPLES)   # Checked before any work.
   if not WORKDIR.value or not os.path.isdir(WORKDIR.value):
     raise cli.usage_error("workdir", f"{WORKDIR.value} is not a directory; name the workdir "
                           "of a training run.")

@@ -171,14 +171,7 @@ def parzen_windows(train, split, model, state, real_nll) -> tuple[dict, object]:
 
 def main(argv):
   del argv
-  try:
-    sizes = [int(k) for k in LATENT_SIZES.value]
-  except ValueError as e:
-    raise cli.usage_error("latent_sizes", f"must be positive integers, not "
-                          f"{LATENT_SIZES.value}.") from e
-  if not sizes or min(sizes) < 1 or max(sizes) > 784:
-    raise cli.usage_error("latent_sizes", f"must be integers from 1 to 784, not "
-                          f"{LATENT_SIZES.value}.")
+  sizes = cli.positive_integers(LATENT_SIZES, high=784)
   workdir = cli.prepare_workdir(common.WORKDIR.value)
   dataset = common.DATASET.value
   learned = {"ae (2-D code)": restore(AE_WORKDIR, dataset, True),

@@ -22,7 +22,7 @@ import orbax.checkpoint as ocp
 from flax import serialization
 
 from ae import io
-from ae.errors import AEError, CheckpointError, MismatchError
+from ae.errors import CheckpointError, MismatchError
 
 CHECKSUMS = "ae_sha256.json"
 
@@ -74,8 +74,6 @@ def save(mngr: ocp.CheckpointManager, step: int, state) -> None:
     with io.stderr_kept_on_success():
       mngr.save(step, args=ocp.args.StandardSave(serialization.to_state_dict(state)))
       mngr.wait_until_finished()
-  except AEError:
-    raise
   except Exception as e:  # Orbax and TensorStore wrap the system's error in their own types.
     error = io.output_error(directory, e)
     if error is None:

@@ -30,7 +30,8 @@ BINARIZE = ("none", "dynamic")
 SCHEDULES = ("constant", "burda_stages")
 MAX_SEED = 2 ** 63 - 1
 # Keys of config.json that record the run rather than set it.
-RECORD_KEYS = ("workdir", "data_source", "data_fingerprint")
+RECORD_KEYS = ("workdir", "data_source", "data_fingerprint", "mean_image_nll",
+               "divergence_threshold")
 
 
 def base_config(model_name: str = "ae") -> ml_collections.ConfigDict:

@@ -139,13 +139,15 @@ def train_and_evaluate(config, workdir: str, splits: dict | None = None,
       print(f"resuming from the checkpoint of epoch {start_epoch} in {workdir}", file=sys.stderr)
     else:
       record = data_record(splits)
-    io.write_json(os.path.join(workdir, "config.json"),
-                  {**config_lib.to_dict(config), "workdir": workdir, **record})
+    reference = divergence.mean_image_nll(model, train_split.images)
+    limit = divergence.threshold(reference, num_pixels, tc.divergence_factor)
+    io.write_json(os.path.join(workdir, "config.json"), {
+        **config_lib.to_dict(config), "workdir": workdir, **record,
+        "mean_image_nll": reference if np.isfinite(reference) else None,
+        "divergence_threshold": limit if np.isfinite(limit) else None})
     metrics_path = os.path.join(workdir, "metrics.jsonl")
     history = read_history(metrics_path, start_epoch)
     io.write_lines(metrics_path, [io.dumps(r) for r in history])  # Drop unfinished epochs.
-    limit = divergence.threshold(divergence.mean_image_nll(model, train_split.images),
-                                 num_pixels, tc.divergence_factor)
 
     train_epoch = step.make_train_epoch(model.train_step(), tc.batch_size, mesh,
                                         tc.skip_nonfinite_updates)
