@@ -226,6 +226,23 @@ def fingerprint(*splits: Split) -> str:
   return digest.hexdigest()
 
 
+def labelled_indices(labels, num_labels: int, seed: int, num_classes: int = 10) -> np.ndarray:
+  """Sorted indices of num_labels / num_classes examples of each class, drawn without
+  replacement with `seed`: the labelled images of a semi-supervised run (the rest are treated as
+  unlabelled). The same (labels, num_labels, seed) give the same indices everywhere."""
+  labels = np.asarray(labels)
+  per_class = num_labels // num_classes
+  rng = np.random.default_rng(seed)
+  chosen = []
+  for c in range(num_classes):
+    members = np.flatnonzero(labels == c)
+    if members.size < per_class:
+      raise DataError(f"the training split has {members.size} images of class {c}, fewer than "
+                      f"the {per_class} labelled ones asked for; lower data.num_labels.")
+    chosen.append(rng.choice(members, per_class, replace=False))
+  return np.sort(np.concatenate(chosen))
+
+
 # ----------------------------------------------------------------------------- preprocessing
 
 

@@ -5,13 +5,14 @@ accuracy (k = 1 and 5, train codes as the index) and a linear-probe accuracy; an
 WORKDIR/retrieval.png: query test images with their nearest train images in latent space.
 For models with a likelihood model of x (vae, iwae, cvae) also test_elbo and the importance-
 sampled test_nll_is with each k of --num_importance_samples (the last one is test_nll_is), and
-with a 2-D code the manifold figure over the grid of --manifold_grid.
+with a 2-D code the manifold figure over the grid of --manifold_grid. Families add their own
+results (`model.evaluation_metrics`): the AAE's label_component_agreement (label-incorporated
+priors), aae_cat's cluster_accuracy and, with labels, test_accuracy.
 
   python -m experiments.evaluate --workdir=runs/ae32
   python -m experiments.evaluate --workdir=runs/vae --num_importance_samples=1,10,100,1000
 """
 
-import json
 import os
 
 from absl import flags
@@ -19,10 +20,10 @@ import jax
 import numpy as np
 
 from ae import data, io
-from ae.errors import ConfigError
 from ae.evaluation import generative, likelihood, metrics, plots
 from ae.training import loop, step
 from experiments import cli
+from experiments.runs import load_run
 
 WORKDIR = flags.DEFINE_string("workdir", None, "A workdir written by experiments.train.")
 KS = flags.DEFINE_list("k", ["1", "5"], "Neighbour counts for kNN accuracy.")
@@ -61,21 +62,6 @@ def likelihood_metrics(config, model, state, test, test_codes) -> dict:
   return out
 
 
-def load_run(workdir: str):
-  """(config, model, state) of the run in workdir; RunError with the fix when it can't be."""
-  path = os.path.join(workdir, "config.json")
-  train_first = f"train first with python -m experiments.train --workdir={workdir}."
-  try:
-    return loop.restore_run(workdir)
-  except FileNotFoundError as e:
-    missing = path if not os.path.exists(path) else f"{workdir}/checkpoints"
-    what = "does not exist" if missing == path else "holds no checkpoint"
-    raise cli.RunError(f"{missing} {what}; {train_first}") from e
-  except (ConfigError, json.JSONDecodeError) as e:
-    raise cli.RunError(f"{path} is not a valid training config ({e}); retrain into a new "
-                       "--workdir.") from e
-
-
 def main(argv):
   del argv
   ks = sorted(set(cli.positive_integers(KS)))
@@ -110,6 +96,7 @@ def main(argv):
                                                     test.labels, PROBE_STEPS.value),
       "train_examples": train.size, "test_examples": test.size, "data_source": test.source,
   }
+  result.update(model.evaluation_metrics(state, train, test))
   if model.log_importance_weights is not None:
     result.update(likelihood_metrics(config, model, state, test, test_codes))
     if config.model.latent_dim == 2:

@@ -23,6 +23,7 @@ import jax
 from ae import io
 from ae.training import checkpoints, config as config_lib, loop
 from experiments import cli
+from experiments.runs import check_resume
 
 CONFIG = config_flags.DEFINE_config_file(
     "config", None, "A config file from experiments/configs/ (e.g. experiments/configs/ae.py); "
@@ -32,25 +33,6 @@ WORKDIR = flags.DEFINE_string("workdir", None, "Directory for the run's outputs;
 cli.SETTING_FLAGS["data_dir"] = "--config.data.data_dir"
 cli.FIXES["data_mismatch"] = lambda: ("point --config.data.data_dir at the data it was trained "
                                       "on, or train into a new --workdir")
-
-
-def check_resume(workdir: str, config) -> None:
-  """A workdir that already holds a different run (other than train.epochs) is refused."""
-  path = os.path.join(workdir, "config.json")
-  if not os.path.exists(path) or checkpoints.latest_step(workdir) is None:
-    return
-  try:   # Through from_dict: fields added since the old run was written take their defaults.
-    old = config_lib.flatten(config_lib.to_dict(config_lib.from_dict(io.read_json(path))))
-  except (ValueError, TypeError) as e:   # ConfigError, JSONDecodeError
-    raise cli.usage_error("workdir", f"{path} is not a training config this version can read "
-                          f"({e}); choose a new --workdir.") from e
-  new = config_lib.flatten(config_lib.to_dict(config))
-  differ = sorted(k for k in set(old) | set(new)
-                  if k != "train.epochs" and old.get(k) != new.get(k))
-  if differ:
-    raise cli.usage_error("workdir", f"{workdir} holds a run with different "
-                          f"{', '.join('--config.' + k for k in differ)}; choose a new "
-                          "--workdir or repeat the old settings to resume it.")
 
 
 def nothing_to_do(workdir: str, config) -> bool:
@@ -94,7 +76,8 @@ def main(argv):
                data_source=result.splits["train"].source)
   io.write_json(os.path.join(workdir, "metrics.json"), final)
   names = result.model.metric_names
-  rows = [[h["epoch"], *(h[f"train_{k}"] for k in names), *(h[f"test_{k}"] for k in names),
+  rows = [[h["epoch"], *(h.get(f"train_{k}", "") for k in names),
+           *(h.get(f"test_{k}", "") for k in names),
            f"{h['train_examples_per_second']:.0f}"] for h in result.history]
   print(cli.format_table(["epoch", *(f"train {k}" for k in names),
                           *(f"test {k}" for k in names), "train ex/s"], rows))

@@ -119,7 +119,8 @@ def _mutate_config(rng: random.Random, d: dict) -> dict:
   return d
 
 
-@pytest.mark.parametrize("name", ["ae", "dae", "sae", "cae", "vae", "iwae", "cvae"])
+@pytest.mark.parametrize("name", ["ae", "dae", "sae", "cae", "vae", "iwae", "cvae", "aae",
+                                  "aae_cat", "m2"])
 def test_the_config_parser_reads_or_raises_config_error(name):
   rng = random.Random(f"{SEED}-{name}")
   base = config_lib.to_dict(config_lib.base_config(name))

@@ -132,6 +132,24 @@ def latent_scatter(codes, labels, class_names, title: str):
   return fig
 
 
+def codes_over_prior(panels: dict, class_names, title: str):
+  """One panel per entry {name: (codes [N, 2], labels [N], prior samples [M, 2])}: the prior's
+  samples in gray under the codes coloured by label (Makhzani et al.'s Figure 2)."""
+  names = list(panels)
+  fig, axes = plt.subplots(1, len(names), figsize=(6.2 * len(names), 6), squeeze=False)
+  cmap = plt.get_cmap("tab10")
+  for ax, name in zip(axes[0], names):
+    codes, labels, prior = (np.asarray(a) for a in panels[name])
+    ax.scatter(prior[:, 0], prior[:, 1], s=1, color="0.75", alpha=0.5, label="prior samples")
+    for c, cname in enumerate(class_names):
+      pts = codes[labels == c]
+      ax.scatter(pts[:, 0], pts[:, 1], s=2, alpha=0.6, color=cmap(c), label=cname)
+    ax.set(xlabel="z1", ylabel="z2", title=name, aspect="equal")
+  axes[0, -1].legend(markerscale=6, fontsize=7, loc="upper left", bbox_to_anchor=(1.01, 1))
+  fig.suptitle(title, fontsize=10)
+  return fig
+
+
 def learning_curves(history: list, metric_names=("loss",)):
   """One panel per metric name: its train and test values per epoch."""
   fig, axes = plt.subplots(1, len(metric_names), figsize=(5 * len(metric_names), 3.6),

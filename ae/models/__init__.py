@@ -34,9 +34,13 @@ def build(config, num_pixels: int = 784):
   return get(config.model.name)(config, num_pixels)
 
 
-from ae.models import autoencoders, variational  # noqa: E402  (the families register below)
+from ae.models import (adversarial, autoencoders, semisupervised,  # noqa: E402
+                       variational)   # The families register below.
 
 for _name in autoencoders.NAMES:   # ae, dae, sae, cae: one family, one module.
   register(_name, autoencoders.Autoencoders)
 for _name in variational.NAMES:    # vae, iwae, cvae
   register(_name, variational.Variational)
+for _name in adversarial.NAMES:    # aae, aae_cat
+  register(_name, adversarial.Adversarial)
+register("m2", semisupervised.M2)

@@ -25,6 +25,8 @@ derived object with it, built once: its Flax module(s), the decoder's distributi
   log_importance_weights(state, x, labels, rng, k) -> [k, B]   log p(x, z) - log q(z | x) for
                           k samples z ~ q(z | x); families with a likelihood model of x define it
                           (the importance-sampled test NLL); None otherwise
+  evaluation_metrics(state, train, test) -> dict   the family's own results for eval.json (the
+                          AAE's label_component_agreement, test_accuracy, cluster_accuracy)
   summary_images(state, split) -> {name: [H, W] in [0, 1]}    TensorBoard images each epoch
   figures(state, split) -> {name: Figure}              figures of the family's own (optional)
 
@@ -132,6 +134,10 @@ class Model:
   def reconstruct(self, state, x: jnp.ndarray, labels=None) -> jnp.ndarray:
     """Raw decoder outputs (the likelihood's parameters) for inputs x [B, D]."""
     return self.decode(state, self.encode(state, x, labels), labels)
+
+  def evaluation_metrics(self, state, train, test) -> dict:
+    del state, train, test
+    return {}
 
   def summary_images(self, state, split) -> dict:
     """Eight test images above their reconstructions' means, one [2 * 28, 8 * 28] image."""

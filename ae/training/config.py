@@ -50,7 +50,11 @@ def base_config(model_name: str = "ae") -> ml_collections.ConfigDict:
       eval_batch_size=1000, keep_checkpoints=3, divergence_factor=10.0,
       skip_nonfinite_updates=False))
   for section, fields in family.config_sections(model_name).items():
-    config[section] = ml_collections.ConfigDict(fields)
+    if section in config:   # A family's own fields in a common section (aae_cat's data.num_labels).
+      for field, value in fields.items():
+        config[section][field] = value
+    else:
+      config[section] = ml_collections.ConfigDict(fields)
   return config
 
 

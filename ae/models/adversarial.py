@@ -1,0 +1,298 @@
+"""The adversarial autoencoders (Makhzani et al. 2015): a deterministic (or Gaussian) encoder
+q(z | x), a decoder p(x | z) with one of the likelihoods of `ae.distributions.likelihoods`, and
+a discriminator D on the code that tells samples of the prior p(z) from codes of the data.
+
+One training step is three updates, in order, each of its own parameters with its own Adam:
+
+  reconstruction  (encoder, decoder)  E_x[-log p(x | g(f(x)))]                  the NLL, nats
+  discriminator   (discriminator)     E_p[softplus(-D(z))] + E_x[softplus(D(f(x)))]
+                                      = -log D(z ~ p) - log(1 - D(f(x))), D = sigmoid of a logit
+  generator       (encoder)           E_x[softplus(-D(f(x)))] = -log D(f(x)): fool D
+
+At the game's balance D = 1/2 everywhere: disc_loss = 2 log 2 = 1.386, gen_loss = log 2 = 0.693
+per adversarial part. Label-incorporated priors (config.aae.label_prior) give D the one-hot label
+next to the code, and the prior samples of an example come from its label's part of the prior
+(`ae.distributions.priors`), so each label's codes are pulled onto that part.
+
+aae_cat, the categorical AAE (Makhzani et al., sections 5 and 6): the encoder gives a softmax
+y over config.aae_cat.num_categories and a style code z; the decoder sees [y, z]. Two adversarial
+parts: y against one-hot samples of the uniform categorical, z against N(0, I). With
+config.data.num_labels > 0 a fourth update, supervised (encoder): the cross-entropy of y on a
+batch of the labelled images (num_labels / 10 per class, drawn with config.data.label_seed); the
+other images' labels are never read. With num_labels = 0 the categories are unsupervised
+clusters. config.aae_cat.input_noise adds Gaussian noise to the encoder's input in every training
+update (as ladder networks and improved GANs do for their classifiers); evaluation sees clean
+images.
+
+Metrics: loss (the sum of the updates' losses, so a NaN in any is seen), recon (the NLL),
+disc_loss, gen_loss, and for semi-supervised runs supervised_ce (train) and accuracy (test).
+"""
+
+import flax.struct
+import jax
+import jax.numpy as jnp
+import numpy as np
+import optax
+
+from ae import data
+from ae.distributions import priors
+from ae.errors import ConfigError
+from ae.foundations.mlp import MLP
+from ae.foundations.nll import categorical_nll
+from ae.models import base, networks
+
+NAMES = ("aae", "aae_cat")
+ENCODERS = ("deterministic", "gaussian")
+NUM_CLASSES = 10
+_ADVERSARIAL = {"disc_hidden": (512, 256), "adversarial_learning_rate": 1e-3,
+                "adversarial_b1": 0.5}
+SECTIONS = {
+    "aae": {"prior": "normal", "label_prior": False, "encoder": "deterministic",
+            **_ADVERSARIAL},
+    "aae_cat": {"num_categories": 10, "input_noise": 0.0, **_ADVERSARIAL},
+}
+
+
+@flax.struct.dataclass
+class AdversarialState:
+  """Every parameter tree and every update's optimizer state (checkpointed together)."""
+  step: jax.Array
+  params: dict        # encoder, decoder, disc_<part> for each adversarial part
+  opt_states: dict    # reconstruction, discriminator, generator (, supervised)
+
+
+class Adversarial(base.Model):
+  """aae and aae_cat: one encoder, one decoder, a discriminator per adversarial part."""
+  reconstruction_metric = "recon"
+  headline = "recon"
+
+  @classmethod
+  def config_sections(cls, name):
+    sections = {name: dict(SECTIONS[name])}
+    if name == "aae_cat":
+      sections["data"] = {"num_labels": 0, "label_seed": 0}
+    return sections
+
+  @classmethod
+  def validate(cls, config):
+    from ae.training.config import require_choice, require_number
+    name = config.model.name
+    s = config[name]
+    hidden = s.disc_hidden
+    if not isinstance(hidden, (tuple, list)) or not hidden or not all(
+        isinstance(h, int) and not isinstance(h, bool) and h >= 1 for h in hidden):
+      raise ConfigError(f"{name}.disc_hidden", "widths must be positive integers, as in "
+                        f"(512, 256); got {hidden!r}.")
+    require_number(config, f"{name}.adversarial_learning_rate", low=0, low_open=True)
+    require_number(config, f"{name}.adversarial_b1", low=0)
+    if not s.adversarial_b1 < 1:
+      raise ConfigError(f"{name}.adversarial_b1", f"must lie in [0, 1), not {s.adversarial_b1}.")
+    if name == "aae":
+      require_choice(config, "aae.prior", priors.NAMES)
+      require_choice(config, "aae.encoder", ENCODERS)
+      if s.prior != "normal" and config.model.latent_dim != 2:
+        raise ConfigError("model.latent_dim", f"the {s.prior} prior is 2-D; set it to 2, not "
+                          f"{config.model.latent_dim}.")
+      if not isinstance(s.label_prior, bool):
+        raise ConfigError("aae.label_prior", f"must be True or False, not {s.label_prior!r}.")
+      if s.label_prior and s.prior == "normal":
+        raise ConfigError("aae.label_prior", "needs a prior with a part per label; set "
+                          "aae.prior to mixture or swiss_roll, or label_prior to False.")
+      return
+    require_number(config, "aae_cat.num_categories", low=2, high=1000, integer=True)
+    require_number(config, "aae_cat.input_noise", low=0)
+    require_number(config, "data.num_labels", low=0, integer=True)
+    require_number(config, "data.label_seed", low=0, high=2 ** 32 - 1, integer=True)
+    n = config.data.num_labels
+    if n and (n % NUM_CLASSES or s.num_categories != NUM_CLASSES):
+      raise ConfigError("data.num_labels", f"{n} labels are drawn evenly from 10 classes into "
+                        "10 categories; use a multiple of 10 with aae_cat.num_categories=10.")
+
+  def __init__(self, config, num_pixels: int = 784):
+    super().__init__(config, num_pixels)
+    m, s = config.model, config[self.name]
+    self.section = s
+    self.categorical = self.name == "aae_cat"
+    self.num_labels = config.data.num_labels if self.categorical else 0
+    self.label_prior = not self.categorical and s.label_prior
+    self.gaussian = not self.categorical and s.encoder == "gaussian"
+    self.num_categories = s.num_categories if self.categorical else 0
+    code_outputs = m.latent_dim * (2 if self.gaussian else 1) + self.num_categories
+    self.encoder = MLP(tuple(m.hidden) + (code_outputs,), m.activation)
+    self.decoder = networks.Decoder(tuple(reversed(m.hidden)),
+                                    num_pixels * self.likelihood.outputs_per_pixel, m.activation)
+    if self.categorical:   # part: (its code's width, the prior's sampler)
+      cat = lambda rng, labels: jax.nn.one_hot(
+          jax.random.randint(rng, labels.shape, 0, self.num_categories), self.num_categories)
+      style = priors.Normal(m.latent_dim)
+      self.parts = {"category": (self.num_categories, cat),
+                    "style": (m.latent_dim, style.sample_given_labels)}
+      self.prior = style
+    else:
+      self.prior = priors.get(s.prior, m.latent_dim)
+      sampler = (self.prior.sample_given_labels if self.label_prior else
+                 lambda rng, labels: self.prior.sample(rng, labels.shape[0]))
+      self.parts = {"code": (m.latent_dim, sampler)}
+    label_inputs = NUM_CLASSES if self.label_prior else 0
+    self.discriminators = {p: MLP(tuple(s.disc_hidden) + (1,), m.activation)
+                           for p in self.parts}
+    self.disc_inputs = {p: w + label_inputs for p, (w, _) in self.parts.items()}
+    self.metric_names = ("loss", "recon", "disc_loss", "gen_loss") + (
+        ("supervised_ce", "accuracy") if self.num_labels else ())
+    self.labelled = None
+
+  def attach_training_data(self, split):
+    super().attach_training_data(split)
+    if self.num_labels:
+      labels = np.asarray(split.labels)
+      idx = data.labelled_indices(labels, self.num_labels, self.config.data.label_seed,
+                                  NUM_CLASSES)
+      self.labelled = (np.asarray(split.images)[idx], labels[idx])
+
+  # --------------------------------------------------------------------------- state
+
+  def phases(self) -> dict:
+    """{update: (optimizer, the parameter trees it changes)}."""
+    s = self.section
+    adversarial = lambda: optax.adam(s.adversarial_learning_rate, b1=s.adversarial_b1)
+    out = {"reconstruction": (self.optimizer(), ("encoder", "decoder")),
+           "discriminator": (adversarial(), tuple(f"disc_{p}" for p in self.parts)),
+           "generator": (adversarial(), ("encoder",))}
+    if self.num_labels:
+      out["supervised"] = (self.optimizer(), ("encoder",))
+    return out
+
+  def init_state(self, rng):
+    keys = jax.random.split(rng, 2 + len(self.parts))
+    decoder_inputs = self.num_categories + self.config.model.latent_dim
+    params = {"encoder": self.encoder.init(keys[0], jnp.zeros((1, self.num_pixels))),
+              "decoder": self.decoder.init(keys[1], jnp.zeros((1, decoder_inputs)))}
+    for key, (p, disc) in zip(keys[2:], self.discriminators.items()):
+      params[f"disc_{p}"] = disc.init(key, jnp.zeros((1, self.disc_inputs[p])))
+    opt_states = {name: tx.init({k: params[k] for k in trees})
+                  for name, (tx, trees) in self.phases().items()}
+    return AdversarialState(step=jnp.zeros((), jnp.int32), params=params, opt_states=opt_states)
+
+  # --------------------------------------------------------------------------- the code
+
+  def codes(self, params, x, rng=None) -> dict:
+    """{"decoder_input", "logits" (aae_cat), and each adversarial part's code}. Given rng (in
+    training), a Gaussian encoder samples z = mean + sigma eps (its mean otherwise), and
+    aae_cat adds N(0, input_noise^2) noise to the encoder's input (the target stays clean)."""
+    if self.categorical and rng is not None and self.section.input_noise:
+      x = x + self.section.input_noise * jax.random.normal(jax.random.fold_in(rng, 7), x.shape)
+    out = self.encoder.apply(params["encoder"], x)
+    if self.categorical:
+      logits, style = out[:, :self.num_categories], out[:, self.num_categories:]
+      category = jax.nn.softmax(logits)
+      return {"decoder_input": jnp.concatenate([category, style], -1), "logits": logits,
+              "category": category, "style": style}
+    if self.gaussian:
+      mean, logvar = jnp.split(out, 2, -1)
+      z = mean if rng is None else mean + jnp.exp(0.5 * logvar) * jax.random.normal(
+          rng, mean.shape)
+    else:
+      z = out
+    return {"decoder_input": z, "code": z}
+
+  def _logit(self, params, part, z, labels):
+    if self.label_prior:
+      z = jnp.concatenate([z, jax.nn.one_hot(labels, NUM_CLASSES, dtype=z.dtype)], -1)
+    return self.discriminators[part].apply(params[f"disc_{part}"], z)[:, 0]
+
+  # --------------------------------------------------------------------------- the losses
+
+  def recon_loss(self, params, x, rng):
+    z = self.codes(params, x, rng)["decoder_input"]
+    nll = self.likelihood.nll(x, self.decoder.apply(params["decoder"], z)).mean()
+    return nll, {"recon": nll}
+
+  def disc_loss(self, params, x, labels, rng):
+    rng_code, rng_prior = jax.random.split(rng)
+    codes = jax.lax.stop_gradient(self.codes(params, x, rng_code))
+    total = 0.0
+    for i, (part, (_, sampler)) in enumerate(self.parts.items()):
+      real = sampler(jax.random.fold_in(rng_prior, i), labels)
+      total += (jax.nn.softplus(-self._logit(params, part, real, labels)).mean()
+                + jax.nn.softplus(self._logit(params, part, codes[part], labels)).mean())
+    return total, {"disc_loss": total}
+
+  def gen_loss(self, params, x, labels, rng):
+    codes = self.codes(params, x, rng)
+    total = sum(jax.nn.softplus(-self._logit(params, p, codes[p], labels)).mean()
+                for p in self.parts)
+    return total, {"gen_loss": total}
+
+  def supervised_loss(self, params, rng):
+    images, labels = self.labelled
+    idx = jax.random.randint(rng, (self.config.train.batch_size,), 0, labels.shape[0])
+    x = data.preprocess(jnp.asarray(images)[idx])
+    logits = self.codes(params, x, jax.random.fold_in(rng, 1))["logits"]
+    ce = categorical_nll(jnp.asarray(labels)[idx], logits).mean()
+    return ce, {"supervised_ce": ce}
+
+  def update(self, state, phase: str, loss_fn, *args):
+    """One Adam step of `phase` on its own parameter trees; every other tree is untouched."""
+    tx, trees = self.phases()[phase]
+    own = {k: state.params[k] for k in trees}
+    grads, metrics = jax.grad(lambda p: loss_fn({**state.params, **p}, *args),
+                              has_aux=True)(own)
+    updates, opt_state = tx.update(grads, state.opt_states[phase], own)
+    own = optax.apply_updates(own, updates)
+    return state.replace(params={**state.params, **own},
+                         opt_states={**state.opt_states, phase: opt_state}), metrics
+
+  def _labels(self, batch):
+    """The labels the step may read: only a label-incorporated prior's."""
+    n = batch["image"].shape[0]
+    return batch["label"] if self.label_prior else jnp.zeros((n,), jnp.int32)
+
+  def train_step(self):
+    def step(state, batch, rng):
+      keys = jax.random.split(rng, 5)
+      x = self.inputs(batch, keys[0], True)
+      labels = self._labels(batch)
+      state, metrics = self.update(state, "reconstruction", self.recon_loss, x, keys[1])
+      state, m = self.update(state, "discriminator", self.disc_loss, x, labels, keys[2])
+      metrics.update(m)
+      state, m = self.update(state, "generator", self.gen_loss, x, labels, keys[3])
+      metrics.update(m)
+      if self.num_labels:
+        state, m = self.update(state, "supervised", self.supervised_loss, keys[4])
+        metrics.update(m)
+      metrics["loss"] = sum(metrics.values())
+      return state.replace(step=state.step + 1), metrics
+    return jax.jit(step, donate_argnums=0)
+
+  def eval_step(self, state, batch, rng):
+    x = self.inputs(batch, None, False)
+    labels = self._labels(batch)
+    keys = jax.random.split(rng, 3)
+    metrics = {**self.recon_loss(state.params, x, None)[1],
+               **self.disc_loss(state.params, x, labels, keys[0])[1],
+               **self.gen_loss(state.params, x, labels, keys[1])[1]}
+    metrics["loss"] = sum(metrics.values())
+    if self.num_labels:
+      logits = self.codes(state.params, x)["logits"]
+      metrics["accuracy"] = jnp.mean(jnp.argmax(logits, -1) == batch["label"])
+    return metrics
+
+  # --------------------------------------------------------------------------- codes
+
+  def encode(self, state, x, labels=None):
+    """The decoder's input: z (the mean of a Gaussian encoder), or [softmax y, style z]."""
+    return self.codes(state.params, x)["decoder_input"]
+
+  def decode(self, state, z, labels=None):
+    return self.decoder.apply(state.params["decoder"], z)
+
+  def categories(self, state, x):
+    return jnp.argmax(self.codes(state.params, x)["logits"], -1)
+
+  def evaluation_metrics(self, state, train, test) -> dict:
+    from ae.evaluation import adversarial
+    return adversarial.evaluation_metrics(self, state, test)
+
+  def figures(self, state, split):
+    from ae.evaluation import adversarial
+    return adversarial.figures(self, state, split)
