@@ -237,8 +237,10 @@ def labelled_indices(labels, num_labels: int, seed: int, num_classes: int = 10) 
   for c in range(num_classes):
     members = np.flatnonzero(labels == c)
     if members.size < per_class:
-      raise DataError(f"the training split has {members.size} images of class {c}, fewer than "
-                      f"the {per_class} labelled ones asked for; lower data.num_labels.")
+      from ae.errors import ConfigError
+      raise ConfigError("data.num_labels", f"the training split has {members.size} images of "
+                        f"class {c}, fewer than the {per_class} labelled ones asked for; lower "
+                        "it.")
     chosen.append(rng.choice(members, per_class, replace=False))
   return np.sort(np.concatenate(chosen))
 

@@ -30,6 +30,10 @@ TRAILING = [("test recon. NLL, clean input", "eval", ("test_reconstruction_nll",
             ("kNN k=5", "eval", ("knn_accuracy_k5",), "{:.4f}"),
             ("linear probe", "eval", ("linear_probe_accuracy",), "{:.4f}"),
             ("train ex/s, last epoch", "metrics", ("train_examples_per_second",), "{:.0f}")]
+# Shown only when some run under the root has them (the AAE's and the semi-supervised models').
+OPTIONAL = [("label-part agreement", "eval", ("label_component_agreement",), "{:.4f}"),
+            ("cluster accuracy", "eval", ("cluster_accuracy",), "{:.4f}"),
+            ("test accuracy", "eval", ("test_accuracy",), "{:.4f}")]
 
 
 def _read(path: str):
@@ -68,8 +72,10 @@ def columns(runs: list) -> list:
     for m in models.get(files["config"]["model"]["name"]).metric_names:
       if m not in metric_names:
         metric_names.append(m)
+  present = [c for c in OPTIONAL
+               if any(_lookup(files.get(c[1], {}), c[2]) is not None for _, files in runs)]
   return LEADING + [(f"test {m}", "metrics", (f"test_{m}",), "{:.1f}")
-                    for m in metric_names] + TRAILING
+                    for m in metric_names] + TRAILING[:-1] + present + TRAILING[-1:]
 
 
 def _lookup(d: dict, keys: tuple):

@@ -237,6 +237,35 @@ ROWS = [
         "error: the checkpoint {run}/checkpoints/1 cannot be read (its file default/_METADATA "
         "changed since it was written (its SHA-256 differs from the recorded one)); delete "
         "that directory to fall back to an earlier checkpoint, or train into a new --workdir.", setup="run_truncated"),
+    # ---------------------------------------------------------------------- adversarial, M2
+    Row("a 3-D code with the 2-D mixture prior", "train",
+        ("--config=experiments/configs/aae_mixture.py", "--config.data.data_dir={data}",
+         "--config.model.latent_dim=3", "--workdir={tmp}/w"),
+        "FATAL Flags parsing error: --config.model.latent_dim: the mixture prior is 2-D; set it "
+        "to 2, not 3."),
+    Row("labels that do not split over 10 classes", "train",
+        ("--config=experiments/configs/semisupervised.py", "--config.data.data_dir={data}",
+         "--config.data.num_labels=15", "--workdir={tmp}/w"),
+        "FATAL Flags parsing error: --config.data.num_labels: 15 labels are drawn evenly from "
+        "10 classes; use a multiple of 10."),
+    Row("more labels than a class has images", "train",
+        ("--config=experiments/configs/semisupervised.py", "--config.data.data_dir={data}",
+         "--config.data.num_labels=1000", "--config.model.hidden=(8,)",
+         "--config.train.batch_size=32", "--workdir={tmp}/w"),
+        "FATAL Flags parsing error: --config.data.num_labels: the training split has {n} images "
+        "of class 0, fewer than the 100 labelled ones asked for; lower it."),
+    Row("the same label draw twice", "semisupervised",
+        ("--workdir={tmp}/w", "--label_seeds=0,0"),
+        "FATAL Flags parsing error: --label_seeds: '0,0' must be distinct integers from 0 to "
+        "2^32 - 1, as in --label_seeds=0,1,2."),
+    Row("a config without labels", "semisupervised",
+        ("--workdir={tmp}/w", "--config=experiments/configs/vae.py"),
+        "FATAL Flags parsing error: --config: must be a semi-supervised config (m2 or aae_cat "
+        "with data.num_labels > 0), such as experiments/configs/semisupervised.py."),
+    Row("a run with a 32-D code", "compare_codes",
+        ("--workdirs={run}", "--out={tmp}/codes.png"),
+        "FATAL Flags parsing error: --workdirs: {run} holds a model with a 32-D code; every run "
+        "must have a 2-D code (--config.model.latent_dim=2).", setup="run"),
     # ---------------------------------------------------------------------- report
     Row("a root that does not exist", "report",
         ("--root={tmp}/nowhere",),

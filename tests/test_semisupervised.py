@@ -9,7 +9,7 @@ from scipy.special import logsumexp
 
 from tests.conftest import crash_after
 from ae import data, models
-from ae.errors import DataError
+from ae.errors import ConfigError
 from ae.evaluation import semisupervised
 from ae.training import config as config_lib, loop
 
@@ -79,7 +79,7 @@ def test_labelled_indices_are_balanced_seeded_and_checked():
   assert np.array_equal(a, data.labelled_indices(labels, 100, seed=0))
   assert not np.array_equal(a, data.labelled_indices(labels, 100, seed=1))
   assert len(set(a.tolist())) == 100
-  with pytest.raises(DataError, match="fewer than the 60 labelled ones"):
+  with pytest.raises(ConfigError, match="fewer than the 60 labelled ones"):
     data.labelled_indices(labels, 600, seed=0)
 
 

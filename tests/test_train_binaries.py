@@ -166,3 +166,19 @@ def test_cvae_latent2_end_to_end_with_the_importance_sampled_nll(tmp_path, tiny_
   assert ev["test_elbo"] < 0 and ev["test_nll_is"] == by_k["50"]
   assert by_k["50"] < by_k["10"] < by_k["1"]          # The bound tightens as k grows.
   assert abs(by_k["1"] + ev["test_elbo"]) < 2.0         # k = 1 estimates the (negative) ELBO.
+
+
+def test_report_shows_the_aae_columns_only_when_a_run_has_them(tmp_path):
+  run = tmp_path / "mix"
+  run.mkdir()
+  (run / "config.json").write_text(json.dumps({"model": {"name": "aae", "latent_dim": 2}}))
+  (run / "metrics.json").write_text(json.dumps({
+      "epoch": 2, "test_loss": 300.0, "test_recon": 298.0, "test_disc_loss": 1.3,
+      "test_gen_loss": 0.7, "train_examples_per_second": 100.0}))
+  (run / "eval.json").write_text(json.dumps({"label_component_agreement": 0.8125}))
+  result = run_binary("report", f"--root={tmp_path}")
+  assert result.returncode == 0, result.stderr
+  header, _, row = result.stdout.strip().splitlines()
+  assert header.endswith("| linear probe | label-part agreement | train ex/s, last epoch |")
+  assert "test disc_loss | test gen_loss" in header and "cluster accuracy" not in header
+  assert row.endswith("| 0.8125 | 100 |")

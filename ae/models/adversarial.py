@@ -63,6 +63,7 @@ class AdversarialState:
 
 class Adversarial(base.Model):
   """aae and aae_cat: one encoder, one decoder, a discriminator per adversarial part."""
+  metric_names = ("loss", "recon", "disc_loss", "gen_loss")   # + supervised ones per instance
   reconstruction_metric = "recon"
   headline = "recon"
 
@@ -137,7 +138,7 @@ class Adversarial(base.Model):
     self.discriminators = {p: MLP(tuple(s.disc_hidden) + (1,), m.activation)
                            for p in self.parts}
     self.disc_inputs = {p: w + label_inputs for p, (w, _) in self.parts.items()}
-    self.metric_names = ("loss", "recon", "disc_loss", "gen_loss") + (
+    self.metric_names = Adversarial.metric_names + (
         ("supervised_ce", "accuracy") if self.num_labels else ())
     self.labelled = None
 

@@ -43,6 +43,7 @@ LOG_PRIOR_Y = -math.log(NUM_CLASSES)
 
 class M2(base.Model):
   """m2: a classifier, a label-conditioned Gaussian encoder and decoder, one Adam."""
+  metric_names = ("loss", "unlabelled_bound", "recon", "kl")   # + labelled ones per instance
   reconstruction_metric = "recon"
   headline = "unlabelled_bound"
 
@@ -72,7 +73,7 @@ class M2(base.Model):
                                  num_pixels * self.likelihood.outputs_per_pixel, m.activation),
         num_classes=NUM_CLASSES)
     self.classifier = MLP(tuple(m.hidden) + (NUM_CLASSES,), m.activation)
-    self.metric_names = ("loss", "unlabelled_bound", "recon", "kl") + (
+    self.metric_names = M2.metric_names + (
         ("labelled_bound", "supervised_ce", "accuracy") if self.num_labels else ())
     self.labelled = None
 
