@@ -8,6 +8,12 @@ summary), TensorBoard events, checkpoints/ (the last few epochs) and figures: re
 the latent codes coloured by label (2-D codes), learning curves, and the family's own (the DAE's
 noisy/denoised pairs). Running again with the same --workdir resumes from the latest checkpoint.
 
+Several processes (hosts) form one job with --num_processes, --process_id and
+--coordinator_address (or the JAX_NUM_PROCESSES, JAX_PROCESS_ID and JAX_COORDINATOR_ADDRESS
+environment variables; --distributed_auto on Cloud TPU pods and SLURM). Every process runs the
+same command with the same --workdir on a shared file system; each feeds its slice of every
+batch, and process 0 writes the run's records.
+
   python -m experiments.train --config=experiments/configs/dae.py --workdir=runs/dae
   python -m experiments.train --config=experiments/configs/ae.py --config.model.latent_dim=2 \
       --config.train.epochs=5 --workdir=runs/ae2
@@ -21,7 +27,7 @@ from ml_collections import config_flags
 import jax
 
 from ae import io
-from ae.training import checkpoints, config as config_lib, loop
+from ae.training import checkpoints, config as config_lib, distributed, loop
 from experiments import cli
 from experiments.runs import check_resume
 
@@ -30,7 +36,50 @@ CONFIG = config_flags.DEFINE_config_file(
     "override fields with --config.SECTION.FIELD=VALUE.", lock_config=True)
 WORKDIR = flags.DEFINE_string("workdir", None, "Directory for the run's outputs; an existing "
                               "run there is resumed.")
+COORDINATOR = flags.DEFINE_string(
+    "coordinator_address", os.environ.get("JAX_COORDINATOR_ADDRESS"), "host:port of process 0 "
+    "in a multi-process job (default: $JAX_COORDINATOR_ADDRESS).")
+NUM_PROCESSES = flags.DEFINE_integer(
+    "num_processes", None, "Processes in the job (default: $JAX_NUM_PROCESSES, else 1: no "
+    "multi-process job).", lower_bound=1)
+PROCESS_ID = flags.DEFINE_integer(
+    "process_id", None, "This process's index in the job (default: $JAX_PROCESS_ID, else 0).",
+    lower_bound=0)
+DISTRIBUTED_AUTO = flags.DEFINE_bool(
+    "distributed_auto", False, "Join the multi-process job that JAX detects by itself (Cloud TPU "
+    "pods, SLURM) instead of the three flags above.")
 cli.SETTING_FLAGS["data_dir"] = "--config.data.data_dir"
+
+
+def join_job() -> None:
+  """Joins the multi-process job the flags describe, if any (before any device is touched)."""
+  if DISTRIBUTED_AUTO.value:
+    distributed.initialize()
+    return
+  count = _flag_or_env(NUM_PROCESSES, "num_processes", "JAX_NUM_PROCESSES", 1)
+  index = _flag_or_env(PROCESS_ID, "process_id", "JAX_PROCESS_ID", 0)
+  if count == 1:
+    return
+  if not 0 <= index < count:
+    raise cli.usage_error("process_id", f"{index} is not below --num_processes={count}; "
+                          f"number the processes 0 to {count - 1}.")
+  if not COORDINATOR.value or ":" not in COORDINATOR.value:
+    raise cli.usage_error("coordinator_address", f"{COORDINATOR.value!r} must be host:port of "
+                          "process 0, as in --coordinator_address=10.0.0.1:1234, when "
+                          "--num_processes is above 1.")
+  distributed.initialize(COORDINATOR.value, count, index)
+
+
+def _flag_or_env(flag, name: str, variable: str, default: int) -> int:
+  if flag.value is not None:
+    return flag.value
+  text = os.environ.get(variable)
+  if text is None:
+    return default
+  if not text.strip().isdigit() or (name == "num_processes" and int(text) < 1):
+    raise cli.usage_error(name, f"${variable}={text!r} is not a valid count; set it to a whole "
+                          f"number or pass --{name}.")
+  return int(text)
 cli.FIXES["data_mismatch"] = lambda: ("point --config.data.data_dir at the data it was trained "
                                       "on, or train into a new --workdir")
 
@@ -61,12 +110,15 @@ def resume_note() -> str:
 
 def main(argv):
   del argv
+  join_job()
   config = config_lib.validate(cli.config_value(CONFIG))
   workdir = cli.prepare_workdir(WORKDIR.value)
   check_resume(workdir, config)
   if nothing_to_do(workdir, config):
     return
   result = loop.train_and_evaluate(config, workdir)
+  if not distributed.is_primary():   # Process 0 writes the figures and the summary.
+    return
   from ae.evaluation import figures   # matplotlib: imported when there is something to draw.
   for name, figure in figures.run_figures(result.model, result.state, result.history,
                                           result.splits["test"]).items():

@@ -79,7 +79,8 @@ def save(mngr: ocp.CheckpointManager, step: int, state) -> None:
     if error is None:
       raise
     raise error from e
-  io.write_json(os.path.join(directory, CHECKSUMS), file_checksums(directory))
+  if jax.process_index() == 0:   # Several processes: orbax wrote collectively; one records.
+    io.write_json(os.path.join(directory, CHECKSUMS), file_checksums(directory))
 
 
 def verify(mngr: ocp.CheckpointManager, step: int) -> None:

@@ -26,8 +26,8 @@ import numpy as np
 
 from ae import data, io, models
 from ae.errors import ConfigError, DataMismatchError, DivergedError
-from ae.training import (checkpoints, config as config_lib, divergence, metric_writers,
-                         sharding, step)
+from ae.training import (checkpoints, config as config_lib, distributed, divergence,
+                         metric_writers, sharding, step)
 
 
 class TrainResult(NamedTuple):
@@ -37,9 +37,10 @@ class TrainResult(NamedTuple):
   splits: dict        # {"train": Split, "test": Split} on the devices
 
 
-def load_splits(config, mesh=None) -> dict:
-  """Train and test splits, replicated on every device of `mesh`. With binarization the test
-  images are binarized once, with a fixed seed (`data.preprocess(..., "fixed")`)."""
+def load_splits(config, mesh=None, host_train: bool = False) -> dict:
+  """Train and test splits, replicated on every device of `mesh` (the train split stays on the
+  host with `host_train`: several processes feed their slices of its batches). With binarization
+  the test images are binarized once, with a fixed seed (`data.preprocess(..., "fixed")`)."""
   mesh = mesh or sharding.data_mesh()
   d = config.data
   out = {}
@@ -48,7 +49,7 @@ def load_splits(config, mesh=None) -> dict:
     if split == "test" and d.binarize != "none":
       binary = data.preprocess(s.images, "fixed") * 255
       s = s.replace(images=np.asarray(binary, np.uint8).reshape(s.images.shape))
-    out[split] = sharding.replicate(s, mesh)
+    out[split] = s if (split == "train" and host_train) else sharding.replicate(s, mesh)
   return out
 
 
@@ -113,13 +114,20 @@ def train_and_evaluate(config, workdir: str, splits: dict | None = None,
 
   `splits` (from `load_splits`) are loaded when not given; `mesh` defaults to every local
   device. `on_epoch(epoch, state, row)` is called after each epoch's checkpoint.
+
+  In a multi-process job (`ae.training.distributed`; pass a mesh over `jax.devices()`) every
+  process runs this function: each feeds its slice of every batch, orbax writes the checkpoints
+  collectively, and only process 0 writes config.json, metrics.jsonl, TensorBoard and
+  diverged.json.
   """
   config_lib.validate(config)
   mesh = mesh or sharding.data_mesh()
   tc = config.train
   sharding.check_batch_size("train.batch_size", tc.batch_size, mesh)
   os.makedirs(workdir, exist_ok=True)
-  splits = splits or load_splits(config, mesh)
+  fed = distributed.is_multiprocess()
+  primary = distributed.is_primary()
+  splits = splits or load_splits(config, mesh, host_train=fed)
   train_split, test_split = splits["train"], splits["test"]
   if train_split.size < tc.batch_size:
     raise ConfigError("train.batch_size", f"{tc.batch_size} is more than the {train_split.size} "
@@ -141,25 +149,32 @@ def train_and_evaluate(config, workdir: str, splits: dict | None = None,
       record = data_record(splits)
     reference = divergence.mean_image_nll(model, train_split.images)
     limit = divergence.threshold(reference, num_pixels, tc.divergence_factor)
-    io.write_json(os.path.join(workdir, "config.json"), {
-        **config_lib.to_dict(config), "workdir": workdir, **record,
-        "mean_image_nll": reference if np.isfinite(reference) else None,
-        "divergence_threshold": limit if np.isfinite(limit) else None})
+    if primary:
+      io.write_json(os.path.join(workdir, "config.json"), {
+          **config_lib.to_dict(config), "workdir": workdir, **record,
+          "mean_image_nll": reference if np.isfinite(reference) else None,
+          "divergence_threshold": limit if np.isfinite(limit) else None})
     metrics_path = os.path.join(workdir, "metrics.jsonl")
     history = read_history(metrics_path, start_epoch)
-    io.write_lines(metrics_path, [io.dumps(r) for r in history])  # Drop unfinished epochs.
+    if primary:
+      io.write_lines(metrics_path, [io.dumps(r) for r in history])  # Drop unfinished epochs.
 
-    train_epoch = step.make_train_epoch(model.train_step(), tc.batch_size, mesh,
-                                        tc.skip_nonfinite_updates)
+    make_epoch = step.make_fed_train_epoch if fed else step.make_train_epoch
+    train_epoch = make_epoch(model.train_step(), tc.batch_size, mesh, tc.skip_nonfinite_updates)
     evaluate = step.make_evaluate(model.eval_step, tc.eval_batch_size, mesh)
     train_rng, eval_rng = jax.random.split(jax.random.fold_in(jax.random.PRNGKey(tc.seed), 1))
     writer = metric_writers.MultiWriter([
         metric_writers.JsonlWriter(metrics_path), metric_writers.TensorBoardWriter(workdir),
-        metric_writers.ProgressWriter(tc.epochs, start_epoch, model.headline)])
+        metric_writers.ProgressWriter(tc.epochs, start_epoch, model.headline)] if primary else [])
     steps_per_epoch = train_split.size // tc.batch_size
     for epoch in range(start_epoch + 1, tc.epochs + 1):
       start = time.perf_counter()
-      state, train_metrics = train_epoch(state, train_split, jax.random.fold_in(train_rng, epoch))
+      epoch_rng = jax.random.fold_in(train_rng, epoch)
+      if fed:
+        images, labels = distributed.epoch_batches(train_split, epoch_rng, tc.batch_size, mesh)
+        state, train_metrics = train_epoch(state, images, labels, epoch_rng)
+      else:
+        state, train_metrics = train_epoch(state, train_split, epoch_rng)
       train_metrics = {k: float(v) for k, v in train_metrics.items()}   # Waits for the epoch.
       seconds = time.perf_counter() - start
       test_metrics = evaluate(state, test_split, eval_rng)
@@ -167,10 +182,11 @@ def train_and_evaluate(config, workdir: str, splits: dict | None = None,
         divergence.check(epoch, train_metrics, test_metrics, model.reconstruction_metric, limit,
                          steps_per_epoch, tc.skip_nonfinite_updates)
       except DivergedError as e:
-        io.write_json(os.path.join(workdir, divergence.MARKER), {
-            "epoch": e.epoch, "value": str(e.value), "reason": e.reason,
-            "threshold": limit if np.isfinite(limit) else None,
-            "last_checkpoint": manager.latest_step()})
+        if primary:
+          io.write_json(os.path.join(workdir, divergence.MARKER), {
+              "epoch": e.epoch, "value": str(e.value), "reason": e.reason,
+              "threshold": limit if np.isfinite(limit) else None,
+              "last_checkpoint": manager.latest_step()})
         raise
       row = {"epoch": epoch, "step": epoch * steps_per_epoch,
              **{f"train_{k}": v for k, v in train_metrics.items()},
@@ -186,7 +202,7 @@ def train_and_evaluate(config, workdir: str, splits: dict | None = None,
       if on_epoch is not None:
         on_epoch(epoch, state, row)
     marker = os.path.join(workdir, divergence.MARKER)
-    if os.path.exists(marker):   # Trained past the epoch that diverged before.
+    if primary and os.path.exists(marker):   # Trained past the epoch that diverged before.
       os.unlink(marker)
   finally:
     if writer is not None:

@@ -1,4 +1,5 @@
-"""Data parallelism with jax.sharding: one mesh axis, "data", over every local device.
+"""Data parallelism with jax.sharding: one mesh axis, "data", over every device of the job (the
+local ones in a single process; those of every process in a multi-process job).
 
 Each batch is sharded along "data" (device i holds rows i*B/n ... (i+1)*B/n - 1); the train
 state and the dataset are replicated. Inside the compiled epoch XLA's SPMD partitioner turns the
@@ -16,8 +17,8 @@ AXIS = "data"
 
 
 def data_mesh(devices=None) -> Mesh:
-  """A 1-D mesh over `devices` (default: every local device)."""
-  devices = jax.local_devices() if devices is None else list(devices)
+  """A 1-D mesh over `devices` (default: every device of the job, `jax.devices()`)."""
+  devices = jax.devices() if devices is None else list(devices)
   return Mesh(np.array(devices), (AXIS,))
 
 

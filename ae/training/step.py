@@ -5,6 +5,8 @@
   make_train_epoch(step, ...)  a whole epoch as one compiled call: the split lives on the
                                devices, indices are shuffled with jax.random, every step runs
                                under jax.lax.scan with its batch sharded over the mesh; donated
+  make_fed_train_epoch(...)    the same epoch over batches fed from outside (several processes,
+                               each feeding its slice of every batch)
   make_evaluate(eval_step, ..) batched, jitted evaluation that counts every example
 
 The randomness of step i of an epoch is fold_in(step_rng, i), so a resumed run sees the same
@@ -36,6 +38,27 @@ def all_finite(tree) -> jax.Array:
   return jnp.all(jnp.stack(leaves)) if leaves else jnp.array(True)
 
 
+def _scan_steps(train_step, state, xs, batch_of, step_rng, batch_sharding, skip_nonfinite):
+  """The scanned steps of an epoch: step i gets batch_of(x_i) and fold_in(step_rng, i)."""
+  def body(state, inputs):
+    batch = jax.lax.with_sharding_constraint(batch_of(inputs), batch_sharding)
+    new_state, metrics = train_step(state, batch, jax.random.fold_in(step_rng, inputs[0]))
+    finite = jnp.isfinite(metrics["loss"])
+    if skip_nonfinite:
+      finite = finite & all_finite(new_state)
+      new_state = jax.tree.map(lambda new, old: jnp.where(finite, new, old), new_state, state)
+    return new_state, (metrics, finite)
+
+  steps = xs[0].shape[0]
+  state, (metrics, finite) = jax.lax.scan(body, state, xs)
+  bad = steps - jnp.sum(finite)
+  if skip_nonfinite:
+    applied = jnp.maximum(jnp.sum(finite), 1)
+    means = jax.tree.map(lambda m: jnp.sum(jnp.where(finite, m, 0)) / applied, metrics)
+    return state, {**means, "skipped_updates": bad}
+  return state, {**jax.tree.map(jnp.mean, metrics), "nonfinite_steps": bad}
+
+
 def make_train_epoch(train_step: Callable, batch_size: int, mesh=None,
                      skip_nonfinite: bool = False) -> Callable:
   """(state, split, rng) -> (state, mean metrics); the last partial batch is dropped.
@@ -56,26 +79,26 @@ def make_train_epoch(train_step: Callable, batch_size: int, mesh=None,
     steps = split.images.shape[0] // batch_size
     perm_rng, step_rng = jax.random.split(rng)
     order = jax.random.permutation(perm_rng, split.images.shape[0])[:steps * batch_size]
+    batch_of = lambda inputs: {"image": split.images[inputs[1]], "label": split.labels[inputs[1]]}
+    return _scan_steps(train_step, state, (jnp.arange(steps), order.reshape(steps, batch_size)),
+                       batch_of, step_rng, batch_sharding, skip_nonfinite)
+  return jax.jit(train_epoch, donate_argnums=0, out_shardings=sharding.replicated(mesh))
 
-    def body(state, inputs):
-      i, idx = inputs
-      batch = {"image": split.images[idx], "label": split.labels[idx]}
-      batch = jax.lax.with_sharding_constraint(batch, batch_sharding)
-      new_state, metrics = train_step(state, batch, jax.random.fold_in(step_rng, i))
-      finite = jnp.isfinite(metrics["loss"])
-      if skip_nonfinite:
-        finite = finite & all_finite(new_state)
-        new_state = jax.tree.map(lambda new, old: jnp.where(finite, new, old), new_state, state)
-      return new_state, (metrics, finite)
 
-    state, (metrics, finite) = jax.lax.scan(body, state, (jnp.arange(steps),
-                                                          order.reshape(steps, batch_size)))
-    bad = steps - jnp.sum(finite)
-    if skip_nonfinite:
-      applied = jnp.maximum(jnp.sum(finite), 1)
-      means = jax.tree.map(lambda m: jnp.sum(jnp.where(finite, m, 0)) / applied, metrics)
-      return state, {**means, "skipped_updates": bad}
-    return state, {**jax.tree.map(jnp.mean, metrics), "nonfinite_steps": bad}
+def make_fed_train_epoch(train_step: Callable, batch_size: int, mesh=None,
+                         skip_nonfinite: bool = False) -> Callable:
+  """(state, images [steps, B, ...], labels [steps, B], rng) -> (state, mean metrics): the epoch
+  of `make_train_epoch` over batches built outside (`distributed.epoch_batches`: each process
+  feeds its slice of every batch). With the same rng the steps see the same batches and noise."""
+  mesh = mesh or sharding.data_mesh()
+  sharding.check_batch_size("train.batch_size", batch_size, mesh)
+  batch_sharding = sharding.batch_sharded(mesh)
+
+  def train_epoch(state, images, labels, rng):
+    _, step_rng = jax.random.split(rng)
+    batch_of = lambda inputs: {"image": inputs[1], "label": inputs[2]}
+    return _scan_steps(train_step, state, (jnp.arange(images.shape[0]), images, labels),
+                       batch_of, step_rng, batch_sharding, skip_nonfinite)
   return jax.jit(train_epoch, donate_argnums=0, out_shardings=sharding.replicated(mesh))
 
 
