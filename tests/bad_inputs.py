@@ -361,7 +361,7 @@ ROWS = [
         "FATAL Flags parsing error: --only: unknown step bogus; choose from loss_comparison, "
         "gradient_check, taylor_check, vanishing_gradient, likelihood_view, descent, "
         "train_ae_latent2, evaluate_ae_latent2, train_vae_latent2, evaluate_vae_latent2, "
-        "resume_check."),
+        "train_aae_mixture, evaluate_aae_mixture, resume_check."),
     # ---------------------------------------------------------------------- resume_check
     Row("train_args that do not parse", "resume_check",
         ("--workdir={tmp}", "--train_args=--config='unbalanced"),

@@ -1,0 +1,18 @@
+#!/usr/bin/env bash
+# The GPU check of BENCHMARKS.md, prepared for a machine with one GPU (a few minutes): the
+# reference VAE (experiments/configs/vae_torch_reference.py) at batch 128 and 1024 (steady-state
+# examples/s and an epoch's seconds, the FLOP fraction against the GPU's measured fp32 matmul
+# peak), then one training epoch and the k = 5000 importance-sampled test NLL's time. Prints one
+# JSON line per measurement, with the device named; paste them into BENCHMARKS.md.
+#
+#   bash scripts/gpu_benchmark.sh [OUT_DIR]      (needs `pip install -e '.[gpu]'` and the data)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+OUT=${1:-runs/gpu}
+PY=${PYTHON:-python}
+mkdir -p "$OUT"
+$PY -c 'import jax; d = jax.devices()[0]; print({"device": d.device_kind, "platform": d.platform, "count": jax.device_count()})'
+$PY -m experiments.benchmark --workdir="$OUT/bench" --batch_sizes=128,1024 --epochs=3
+$PY -m experiments.train --config=experiments/configs/vae_torch_reference.py \
+    --config.train.epochs=1 --workdir="$OUT/vae_1epoch"
+$PY -m experiments.benchmark --nll_run="$OUT/vae_1epoch" --nll_samples="${NLL_SAMPLES:-5000}"
