@@ -12,8 +12,10 @@ import errno
 import json
 import math
 import os
+import signal
 import sys
 import tempfile
+import threading
 from typing import Callable, Sequence
 
 from ae.errors import OutputError, ResultError
@@ -78,6 +80,31 @@ def stderr_kept_on_success():
         if text:
           sys.stderr.buffer.write(text)
           sys.stderr.flush()
+
+
+@contextlib.contextmanager
+def signals_deferred(signums=(signal.SIGINT, signal.SIGTERM)):
+  """Holds SIGINT and SIGTERM until the block ends, then delivers the first one to the handler
+  that was in place: a checkpoint being written is finished, never cut short (orbax's writer
+  threads would otherwise be shut down under it). Only the main thread can hold signals."""
+  if threading.current_thread() is not threading.main_thread():
+    yield
+    return
+  pending = []
+  old = {s: signal.getsignal(s) for s in signums}
+  for s in signums:
+    signal.signal(s, lambda signum, frame: pending.append(signum))
+  try:
+    yield
+  finally:
+    for s, handler in old.items():
+      signal.signal(s, handler)
+    if pending:
+      handler = old[pending[0]]
+      if callable(handler):
+        handler(pending[0], None)
+      elif handler == signal.SIG_DFL:
+        os.kill(os.getpid(), pending[0])
 
 
 def _to_python(x):

@@ -3,6 +3,7 @@
 import os
 import subprocess
 import sys
+import tempfile
 
 import jax
 import numpy as np
@@ -12,6 +13,17 @@ from ae import data
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 SHARED_MNIST = os.path.join(ROOT, "..", "shared", "data", "mnist")
+
+# One persistent compilation cache for the session (this process and every binary it starts):
+# tests compile the same small programs many times (a run and its resumed twin, each binary's
+# start). Compiles of any length are cached; the cache lives in a fresh directory per session.
+if "JAX_COMPILATION_CACHE_DIR" not in os.environ:
+  os.environ["JAX_COMPILATION_CACHE_DIR"] = tempfile.mkdtemp(prefix="ae-jax-cache-")
+os.environ.setdefault("JAX_PERSISTENT_CACHE_MIN_COMPILE_TIME_SECS", "0")
+os.environ.setdefault("JAX_PERSISTENT_CACHE_MIN_ENTRY_SIZE_BYTES", "0")
+jax.config.update("jax_compilation_cache_dir", os.environ["JAX_COMPILATION_CACHE_DIR"])
+jax.config.update("jax_persistent_cache_min_compile_time_secs", 0)
+jax.config.update("jax_persistent_cache_min_entry_size_bytes", 0)
 
 # float32 by default, as in training; the gradient tests ask for float64 with the x64 fixture.
 # (jax_numpy_dtype_promotion="strict" is not set: optax's own Adam update mixes int and float.)

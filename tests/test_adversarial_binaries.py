@@ -16,7 +16,8 @@ def test_mixture_aae_train_evaluate_and_compare_with_a_vae(tmp_path, tiny_data_d
     assert (aae / name).exists(), name
   rows = [json.loads(line) for line in (aae / "metrics.jsonl").read_text().splitlines()]
   assert {"train_disc_loss", "train_gen_loss", "test_disc_loss", "test_recon"} <= set(rows[-1])
-  result = run_binary("evaluate", f"--workdir={aae}", "--queries=2", "--neighbours=2")
+  result = run_binary("evaluate", f"--workdir={aae}", "--queries=2", "--neighbours=2",
+                      "--probe_steps=20")
   assert result.returncode == 0, result.stderr[-3000:]
   ev = json.loads((aae / "eval.json").read_text())
   assert 0 <= ev["label_component_agreement"] <= 1 and ev["model"] == "aae"

@@ -213,3 +213,15 @@ def test_a_full_disk_during_a_checkpoint_is_an_output_error(tmp_path):
     mngr.close()
   finally:
     subprocess.run(["umount", str(small)], capture_output=True)
+
+
+def test_signals_wait_until_a_deferred_block_ends():
+  import signal
+  from ae import io as ae_io
+  seen = []
+  with pytest.raises(KeyboardInterrupt):
+    with ae_io.signals_deferred():
+      os.kill(os.getpid(), signal.SIGINT)
+      seen.append("the block finished")
+  assert seen == ["the block finished"]
+  assert signal.getsignal(signal.SIGINT) is signal.default_int_handler   # restored

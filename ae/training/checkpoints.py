@@ -67,20 +67,22 @@ def file_checksums(directory: str) -> dict:
 
 
 def save(mngr: ocp.CheckpointManager, step: int, state) -> None:
-  """Saves `state` as checkpoint `step` and records its checksums. A refused write (a full
-  disk) raises OutputError naming the checkpoint."""
+  """Saves `state` as checkpoint `step` and records its checksums. SIGINT and SIGTERM wait until
+  both are written (`io.signals_deferred`). A refused write (a full disk) raises OutputError
+  naming the checkpoint."""
   directory = step_dir(mngr, step)
-  try:
-    with io.stderr_kept_on_success():
-      mngr.save(step, args=ocp.args.StandardSave(serialization.to_state_dict(state)))
-      mngr.wait_until_finished()
-  except Exception as e:  # Orbax and TensorStore wrap the system's error in their own types.
-    error = io.output_error(directory, e)
-    if error is None:
-      raise
-    raise error from e
-  if jax.process_index() == 0:   # Several processes: orbax wrote collectively; one records.
-    io.write_json(os.path.join(directory, CHECKSUMS), file_checksums(directory))
+  with io.signals_deferred():
+    try:
+      with io.stderr_kept_on_success():
+        mngr.save(step, args=ocp.args.StandardSave(serialization.to_state_dict(state)))
+        mngr.wait_until_finished()
+    except Exception as e:  # Orbax and TensorStore wrap the system's error in their own types.
+      error = io.output_error(directory, e)
+      if error is None:
+        raise
+      raise error from e
+    if jax.process_index() == 0:   # Several processes: orbax wrote collectively; one records.
+      io.write_json(os.path.join(directory, CHECKSUMS), file_checksums(directory))
 
 
 def verify(mngr: ocp.CheckpointManager, step: int) -> None:
