@@ -245,6 +245,13 @@ def labelled_indices(labels, num_labels: int, seed: int, num_classes: int = 10) 
   return np.sort(np.concatenate(chosen))
 
 
+def labelled_subset(split: Split, num_labels: int, seed: int) -> tuple:
+  """(uint8 images, labels) of the labelled images of a semi-supervised run, on the host."""
+  labels = np.asarray(split.labels)
+  idx = labelled_indices(labels, num_labels, seed)
+  return np.asarray(split.images)[idx], labels[idx]
+
+
 # ----------------------------------------------------------------------------- preprocessing
 
 

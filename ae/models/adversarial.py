@@ -31,7 +31,6 @@ disc_loss, gen_loss, and for semi-supervised runs supervised_ce (train) and accu
 import flax.struct
 import jax
 import jax.numpy as jnp
-import numpy as np
 import optax
 
 from ae import data
@@ -76,7 +75,7 @@ class Adversarial(base.Model):
 
   @classmethod
   def validate(cls, config):
-    from ae.training.config import require_choice, require_number
+    from ae.training.config import require_choice, require_label_fields, require_number
     name = config.model.name
     s = config[name]
     hidden = s.disc_hidden
@@ -102,10 +101,9 @@ class Adversarial(base.Model):
       return
     require_number(config, "aae_cat.num_categories", low=2, high=1000, integer=True)
     require_number(config, "aae_cat.input_noise", low=0)
-    require_number(config, "data.num_labels", low=0, integer=True)
-    require_number(config, "data.label_seed", low=0, high=2 ** 32 - 1, integer=True)
+    require_label_fields(config)
     n = config.data.num_labels
-    if n and (n % NUM_CLASSES or s.num_categories != NUM_CLASSES):
+    if n and s.num_categories != NUM_CLASSES:
       raise ConfigError("data.num_labels", f"{n} labels are drawn evenly from 10 classes into "
                         "10 categories; use a multiple of 10 with aae_cat.num_categories=10.")
 
@@ -145,10 +143,7 @@ class Adversarial(base.Model):
   def attach_training_data(self, split):
     super().attach_training_data(split)
     if self.num_labels:
-      labels = np.asarray(split.labels)
-      idx = data.labelled_indices(labels, self.num_labels, self.config.data.label_seed,
-                                  NUM_CLASSES)
-      self.labelled = (np.asarray(split.images)[idx], labels[idx])
+      self.labelled = data.labelled_subset(split, self.num_labels, self.config.data.label_seed)
 
   # --------------------------------------------------------------------------- state
 

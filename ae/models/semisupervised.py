@@ -30,7 +30,6 @@ import numpy as np
 
 from ae import data
 from ae.distributions import gaussians
-from ae.errors import ConfigError
 from ae.foundations.mlp import MLP
 from ae.foundations.nll import categorical_nll
 from ae.models import base, networks
@@ -53,14 +52,10 @@ class M2(base.Model):
 
   @classmethod
   def validate(cls, config):
-    from ae.training.config import require_number
+    from ae.training.config import require_label_fields, require_number
     require_number(config, "m2.alpha", low=0)
     require_number(config, "m2.classifier_noise", low=0)
-    require_number(config, "data.num_labels", low=0, integer=True)
-    require_number(config, "data.label_seed", low=0, high=2 ** 32 - 1, integer=True)
-    if config.data.num_labels % NUM_CLASSES:
-      raise ConfigError("data.num_labels", f"{config.data.num_labels} labels are drawn evenly "
-                        "from 10 classes; use a multiple of 10.")
+    require_label_fields(config)
 
   def __init__(self, config, num_pixels: int = 784):
     super().__init__(config, num_pixels)
@@ -80,9 +75,7 @@ class M2(base.Model):
   def attach_training_data(self, split):
     super().attach_training_data(split)
     if self.num_labels:
-      labels = np.asarray(split.labels)
-      idx = data.labelled_indices(labels, self.num_labels, self.config.data.label_seed)
-      self.labelled = (np.asarray(split.images)[idx], labels[idx])
+      self.labelled = data.labelled_subset(split, self.num_labels, self.config.data.label_seed)
 
   def init_params(self, rng):
     k1, k2 = jax.random.split(rng)

@@ -100,6 +100,15 @@ def require_number(config, path: str, low=None, high=None, low_open=False, integ
     raise ConfigError(path, f"must be at most {show(high)}, not {show(value)}.")
 
 
+def require_label_fields(config) -> None:
+  """data.num_labels (a multiple of 10, or 0) and data.label_seed of a semi-supervised model."""
+  require_number(config, "data.num_labels", low=0, integer=True)
+  require_number(config, "data.label_seed", low=0, high=2 ** 32 - 1, integer=True)
+  if config.data.num_labels % 10:
+    raise ConfigError("data.num_labels", f"{config.data.num_labels} labels are drawn evenly "
+                      "from 10 classes; use a multiple of 10.")
+
+
 def _check_fields(config, reference, prefix: str = "", model_name: str = "",
                   allow_missing: bool = False) -> None:
   """The same sections and fields as `reference`: nothing unknown, nothing missing (unless
