@@ -96,8 +96,54 @@ def _read_bytes(path: str) -> bytes:
         f"{path} is not a readable gzip/IDX file ({e}); delete it and download it again.") from e
 
 
-def read_idx(path: str, rank: int) -> np.ndarray:
-  """Reads and validates one uint8 IDX file of the given rank (3 for images, 1 for labels)."""
+def _read_head(path: str, rank: int, max_items: int) -> Optional[np.ndarray]:
+  """The first max_items items of an IDX file without reading the rest, or None when that is
+  not safe (fewer items, or a size that disagrees with the header: `read_idx` then reads the
+  whole file and names the fault). The whole size comes from the file system, or from a gzip
+  file's ISIZE trailer (its uncompressed size modulo 2^32)."""
+  header_len = 4 + 4 * rank
+  try:
+    if path.endswith(".gz"):
+      with open(path, "rb") as f:
+        f.seek(-4, os.SEEK_END)
+        total = struct.unpack("<I", f.read(4))[0]
+    else:
+      total = os.path.getsize(path)
+    opener = gzip.open if path.endswith(".gz") else open
+    with opener(path, "rb") as f:
+      header = f.read(header_len)
+      if len(header) < header_len or header[:3] != b"\x00\x00\x08" or header[3] != rank:
+        return None
+      shape = struct.unpack(f">{rank}I", header[4:])
+      item = int(np.prod(shape[1:]))
+      if max_items >= shape[0] or (header_len + shape[0] * item) % 2 ** 32 != total:
+        return None
+      body = f.read(max_items * item)
+  except (OSError, EOFError, zlib.error):
+    return None
+  if len(body) < max_items * item or (rank == 3 and shape[1:] != IMAGE_SHAPE[:2]):
+    return None
+  return np.frombuffer(body, dtype=np.uint8).reshape((max_items, *shape[1:]))
+
+
+def _item_count(path: str) -> Optional[int]:
+  """The item count in an IDX file's header (None when unreadable: `read_idx` says why)."""
+  try:
+    with (gzip.open if path.endswith(".gz") else open)(path, "rb") as f:
+      header = f.read(8)
+  except (OSError, EOFError, zlib.error):
+    return None
+  return struct.unpack(">I", header[4:8])[0] if len(header) == 8 else None
+
+
+def read_idx(path: str, rank: int, max_items: Optional[int] = None) -> np.ndarray:
+  """Reads and validates one uint8 IDX file of the given rank (3 for images, 1 for labels).
+  With max_items, only the first max_items items are read when the file's size agrees with its
+  header (a tiny run does not decompress all 60,000 training images)."""
+  if max_items is not None:
+    head = _read_head(path, rank, max_items)
+    if head is not None:
+      return head
   raw = _read_bytes(path)
   fix = "delete it and download it again"
   if len(raw) < 4:
@@ -124,7 +170,7 @@ def read_idx(path: str, rank: int) -> np.ndarray:
   if found > expected:
     raise DataError(f"{path} has {found - expected} bytes of trailing garbage after its "
                     f"{shape[0]} items; {fix}.")
-  return np.frombuffer(raw, dtype=np.uint8, offset=header_len).reshape(shape)
+  return np.frombuffer(raw, dtype=np.uint8, offset=header_len).reshape(shape)[:max_items]
 
 
 def _find(directory: str, stem: str) -> Optional[str]:
@@ -135,8 +181,9 @@ def _find(directory: str, stem: str) -> Optional[str]:
   return None
 
 
-def load_idx_dir(directory: str, split: str) -> Split:
-  """Loads one split from a directory holding the standard IDX file names (gzipped or not)."""
+def load_idx_dir(directory: str, split: str, max_items: Optional[int] = None) -> Split:
+  """Loads one split (its first max_items examples when given) from a directory holding the
+  standard IDX file names (gzipped or not)."""
   image_stem, label_stem = idx_filenames(split)
   paths = []
   for stem in (image_stem, label_stem):
@@ -147,8 +194,10 @@ def load_idx_dir(directory: str, split: str) -> Split:
           f"loaded from {directory}; put the file there or point {{data_dir}} / AE_DATA_DIR at a "
           f"directory that has it.")
     paths.append(path)
-  images = read_idx(paths[0], rank=3)
-  labels = read_idx(paths[1], rank=1)
+  if max_items is not None and _item_count(paths[0]) != _item_count(paths[1]):
+    max_items = None   # Read both whole: the check below then names the mismatch.
+  images = read_idx(paths[0], rank=3, max_items=max_items)
+  labels = read_idx(paths[1], rank=1, max_items=max_items)
   if images.shape[0] == 0:
     raise DataError(f"{paths[0]} holds no images (its header says 0 items); delete it and "
                     "download it again.")
@@ -211,7 +260,7 @@ def load(name: str, split: str, data_dir: Optional[str] = None,
   directory = resolve_data_dir(name, data_dir)
   if directory is None and name in DEBIAN_DIRS and os.path.isdir(DEBIAN_DIRS[name]):
     directory = DEBIAN_DIRS[name]
-  result = load_idx_dir(directory, split) if directory else load_tfds(name, split)
+  result = load_idx_dir(directory, split, max_examples) if directory else load_tfds(name, split)
   return result.head(max_examples)
 
 

@@ -11,6 +11,7 @@ One JSON line per batch size:
   ours_compile_s                     lowering and compiling the scanned epoch
   ours_startup_s                     process start (from /proc) to the compiled first epoch,
                                      ready to run: imports, data, state init, compilation
+                                     (cold: no compilation cache, unless --compilation_cache)
   ours / reference peak_rss_mb       each process's peak resident memory (wait4)
   matmul_peak_gflops                 this machine's fp32 matmul rate, measured in the same run
                                      (a jitted 2048-square matmul, the best of several)
@@ -58,6 +59,10 @@ REF_DATA = flags.DEFINE_string("reference_data_dir", "/usr/share/datasets/fashio
 REF_ARGS = flags.DEFINE_list("reference_args", [], "Extra flags for the reference, e.g. "
                              "--flush-denormal (XLA on CPU flushes denormals; torch does not).")
 REPEATS = flags.DEFINE_integer("repeats", 1, "Runs of each side per batch size.")
+WARM_CACHE = flags.DEFINE_bool(
+    "compilation_cache", False, "Let our runs use the persistent compilation cache "
+    "(experiments.cli.use_compilation_cache), so start-up and compile times are warm ones; by "
+    "default each run compiles from scratch.")
 ONE_RUN = flags.DEFINE_integer("one_run", None, "Internal: train once at this batch size in "
                                "this process and print its JSON line.")
 NLL_RUN = flags.DEFINE_string("nll_run", None, "Instead of training: time the importance-sampled "
@@ -166,10 +171,10 @@ def measure_nll(workdir: str) -> dict:
           "flop_fraction": round(flops / seconds / 1e9 / peak, 3)}
 
 
-def run_measured(command) -> dict:
+def run_measured(command, env=None) -> dict:
   """Runs a command; its last stdout line (JSON) plus its peak RSS from wait4."""
   process = subprocess.Popen(list(command), stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                             text=True)
+                             text=True, env=env)
   stdout, stderr = process.stdout.read(), process.stderr.read()
   _, status, usage = os.wait4(process.pid, 0)
   process.returncode = os.waitstatus_to_exitcode(status)
@@ -192,7 +197,8 @@ def compare(batch_sizes: list, peak: float) -> list:
   for b in batch_sizes:
     runs = {"ours": [], "reference": []}
     for _ in range(REPEATS.value):   # A B A B: both sides see the same machine noise.
-      runs["ours"].append(run_measured(ours_cmd(b)))
+      runs["ours"].append(run_measured(ours_cmd(b), {
+          **os.environ, "AE_COMPILATION_CACHE": "1" if WARM_CACHE.value else "0"}))
       if REF_PYTHON.value:
         runs["reference"].append(run_measured(ref_cmd(b)))
     case = {"batch_size": b}

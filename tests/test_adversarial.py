@@ -67,6 +67,26 @@ def test_each_update_changes_only_its_own_parameters(tiny_data_dir, preset):
     assert _changed(state.opt_states, after.opt_states) == {phase}, phase
 
 
+def test_generator_lr_factor_scales_only_the_generator_step(tiny_data_dir):
+  """Adam's first step moves each parameter by about lr * sign(gradient), so the generator's
+  first update with aae.generator_lr_factor = 0.25 moves the encoder a quarter as far, and the
+  discriminator's update is unchanged."""
+  split = data.load("fashion_mnist", "train", tiny_data_dir)
+  moved = {}
+  for factor in (1.0, 0.25):
+    config = tiny_preset("aae_normal", tiny_data_dir, **{"aae.generator_lr_factor": factor})
+    model, state, batch = _model_state_batch(config, split)
+    x, labels, rng = model.inputs(batch, None, False), model._labels(batch), jax.random.PRNGKey(1)
+    gen, _ = model.update(state, "generator", model.gen_loss, x, labels, rng)
+    disc, _ = model.update(state, "discriminator", model.disc_loss, x, labels, rng)
+    moved[factor] = [max(float(jnp.abs(a - b).max()) for a, b in zip(
+        jax.tree.leaves(after.params[k]), jax.tree.leaves(state.params[k])))
+        for after, k in ((gen, "encoder"), (disc, "disc_code"))]
+  assert moved[0.25][0] == pytest.approx(0.25 * moved[1.0][0], rel=1e-3)
+  assert moved[0.25][1] == moved[1.0][1]
+  assert moved[1.0][0] == pytest.approx(5e-4, rel=1e-2)   # The preset's 5e-4.
+
+
 def test_semisupervised_step_never_reads_the_unlabelled_labels(tiny_data_dir):
   config = tiny_preset("aae_semisupervised", tiny_data_dir)
   split = data.load("fashion_mnist", "train", tiny_data_dir)
@@ -141,6 +161,7 @@ def test_label_component_agreement_counts_codes_on_their_own_part(prior_name):
     ({"aae.encoder": "sampled"}, "aae.encoder", "choose one of deterministic, gaussian"),
     ({"aae.adversarial_b1": 1.0}, "aae.adversarial_b1", "must lie in"),
     ({"aae.disc_hidden": ()}, "aae.disc_hidden", "positive integers"),
+    ({"aae.generator_lr_factor": 0.0}, "aae.generator_lr_factor", "greater than 0"),
 ])
 def test_bad_aae_settings_name_the_field(changes, path, message):
   with pytest.raises(ConfigError, match=message) as e:

@@ -56,12 +56,23 @@ def _header(ndim, dims, dtype=0x08):
     (_header(3, (1, 28, 28)) + bytes(785), "1 bytes of trailing garbage"),
     (b"\x00\x00", "fewer than an IDX header"),
 ])
-def test_corrupt_image_file_names_file_and_problem(small, content, message):
+@pytest.mark.parametrize("max_examples", [None, 1])
+def test_corrupt_image_file_names_file_and_problem(small, content, message, max_examples):
   path = os.path.join(small, "train-images-idx3-ubyte.gz")
   _corrupt(path, content)
   with pytest.raises(data.DataError, match=message) as err:
-    data.load("mnist", "train", str(small))
+    data.load("mnist", "train", str(small), max_examples=max_examples)
   assert path in str(err.value)
+
+
+@pytest.mark.parametrize("gz", [True, False])
+def test_a_head_is_read_without_reading_the_whole_file(tmp_path, monkeypatch, gz):
+  write_dataset(str(tmp_path), 20, 10, gz=gz)
+  full = data.load("mnist", "train", str(tmp_path))
+  monkeypatch.setattr(data, "_read_bytes", lambda path: pytest.fail(f"read all of {path}"))
+  head = data.load("mnist", "train", str(tmp_path), max_examples=5)
+  np.testing.assert_array_equal(head.images, full.images[:5])
+  np.testing.assert_array_equal(head.labels, full.labels[:5])
 
 
 def test_not_gzip_at_all(small):
@@ -73,10 +84,11 @@ def test_not_gzip_at_all(small):
   assert path in str(err.value) and "download it again" in str(err.value)
 
 
-def test_count_mismatch(small):
+@pytest.mark.parametrize("max_examples", [None, 3])
+def test_count_mismatch(small, max_examples):
   data.write_idx(os.path.join(small, "t10k-labels-idx1-ubyte.gz"), np.zeros(7, np.uint8))
   with pytest.raises(data.DataError, match="10 images but .* 7 labels"):
-    data.load("mnist", "test", str(small))
+    data.load("mnist", "test", str(small), max_examples=max_examples)
 
 
 def test_missing_split_file_and_missing_directory(small, tmp_path):

@@ -115,3 +115,33 @@ def test_m2_trains_and_resumes_exactly(tmp_path, tiny_data_dir):
   assert found["test_accuracy"] == pytest.approx(h[-1]["test_accuracy"])
   assert set(straight.model.figures(straight.state, straight.splits["test"])) == {
       "conditional_samples"}
+
+
+def test_shared_layer_classifier_is_the_encoders_image_part(x64):
+  """m2.shared_layer: q(y | x) = softmax(head(relu(W_x x + b))) with W_x, b the encoder's first
+  layer (numpy), and the cross-entropy's gradient reaches W_x but not the label rows W_y."""
+  model, params = _model_and_params(tiny_m2(**{"m2.shared_layer": True}))
+  params = jax.tree.map(lambda a: a.astype(jnp.float64), params)
+  x = np.random.default_rng(4).random((6, 784))
+  first = params["vae"]["params"]["encoder"]["mlp"]["dense_0"]
+  kernel, bias = np.asarray(first["kernel"]), np.asarray(first["bias"])
+  assert kernel.shape == (784 + 10, 16)
+  head = params["classifier"]["params"]["dense_0"]
+  logits = np.maximum(x @ kernel[:784] + bias, 0) @ np.asarray(head["kernel"]) + np.asarray(
+      head["bias"])
+  expected = logits - logsumexp(logits, axis=1, keepdims=True)
+  np.testing.assert_allclose(model.class_log_probs(params, jnp.asarray(x)), expected, rtol=1e-12)
+  y = jnp.arange(6) % 10
+  grads = jax.grad(lambda p: jnp.sum(model.class_log_probs(p, jnp.asarray(x))[jnp.arange(6), y]))(
+      params)
+  g = np.asarray(grads["vae"]["params"]["encoder"]["mlp"]["dense_0"]["kernel"])
+  assert np.abs(g[:784]).max() > 0 and np.all(g[784:] == 0)
+  assert all(np.all(np.asarray(v) == 0) for v in jax.tree.leaves(grads["vae"]["params"]["decoder"]))
+  # The marginalization still equals the brute-force sum with the shared layer.
+  eps = jnp.asarray(np.random.default_rng(5).normal(size=(6, 3)))
+  u = model.unlabelled_bound(params, jnp.asarray(x), eps)[0]
+  q = np.exp(expected)
+  by_label = np.stack([np.asarray(model.neg_elbo(params, jnp.asarray(x), jnp.full((6,), c),
+                                                 eps)[0]) for c in range(10)], 1)
+  np.testing.assert_allclose(u, np.sum(q * by_label, 1) + np.sum(q * expected, 1), rtol=1e-10)
+

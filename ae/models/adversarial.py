@@ -2,7 +2,9 @@
 q(z | x), a decoder p(x | z) with one of the likelihoods of `ae.distributions.likelihoods`, and
 a discriminator D on the code that tells samples of the prior p(z) from codes of the data.
 
-One training step is three updates, in order, each of its own parameters with its own Adam:
+One training step is three updates, in order, each of its own parameters with its own Adam
+(reconstruction at config.train.learning_rate; the discriminator at the section's
+adversarial_learning_rate; the generator at generator_lr_factor times that):
 
   reconstruction  (encoder, decoder)  E_x[-log p(x | g(f(x)))]                  the NLL, nats
   discriminator   (discriminator)     E_p[softplus(-D(z))] + E_x[softplus(D(f(x)))]
@@ -44,7 +46,7 @@ NAMES = ("aae", "aae_cat")
 ENCODERS = ("deterministic", "gaussian")
 NUM_CLASSES = 10
 _ADVERSARIAL = {"disc_hidden": (512, 256), "adversarial_learning_rate": 1e-3,
-                "adversarial_b1": 0.5}
+                "generator_lr_factor": 1.0, "adversarial_b1": 0.5}
 SECTIONS = {
     "aae": {"prior": "normal", "label_prior": False, "encoder": "deterministic",
             **_ADVERSARIAL},
@@ -84,6 +86,7 @@ class Adversarial(base.Model):
       raise ConfigError(f"{name}.disc_hidden", "widths must be positive integers, as in "
                         f"(512, 256); got {hidden!r}.")
     require_number(config, f"{name}.adversarial_learning_rate", low=0, low_open=True)
+    require_number(config, f"{name}.generator_lr_factor", low=0, low_open=True)
     require_number(config, f"{name}.adversarial_b1", low=0)
     if not s.adversarial_b1 < 1:
       raise ConfigError(f"{name}.adversarial_b1", f"must lie in [0, 1), not {s.adversarial_b1}.")
@@ -150,10 +153,12 @@ class Adversarial(base.Model):
   def phases(self) -> dict:
     """{update: (optimizer, the parameter trees it changes)}."""
     s = self.section
-    adversarial = lambda: optax.adam(s.adversarial_learning_rate, b1=s.adversarial_b1)
+    adversarial = lambda lr: optax.adam(lr, b1=s.adversarial_b1)
+    generator_lr = s.generator_lr_factor * s.adversarial_learning_rate
     out = {"reconstruction": (self.optimizer(), ("encoder", "decoder")),
-           "discriminator": (adversarial(), tuple(f"disc_{p}" for p in self.parts)),
-           "generator": (adversarial(), ("encoder",))}
+           "discriminator": (adversarial(s.adversarial_learning_rate),
+                             tuple(f"disc_{p}" for p in self.parts)),
+           "generator": (adversarial(generator_lr), ("encoder",))}
     if self.num_labels:
       out["supervised"] = (self.optimizer(), ("encoder",))
     return out

@@ -18,6 +18,12 @@ are never read. With num_labels = 0 (and alpha = 0) M2 is trained without labels
 config.m2.classifier_noise adds Gaussian noise to the classifier's input in training (a
 regularizer of the 100-label classifier, as in ladder networks); evaluation sees clean images.
 
+config.m2.shared_layer: the classifier's first hidden layer is the encoder's, on the image alone.
+The encoder's first layer sees [x, y]: h = act(W_x x + W_y y + b); the classifier uses
+act(W_x x + b), then its own layers to the ten logits. W_x is then trained by the bound of every
+image, labelled or not, as well as by the 100 labels (as in Berkhahn et al. 2019's shared
+encoder); without it the classifier is a separate MLP, as in Kingma et al.
+
 Metrics: loss, unlabelled_bound (mean U), recon (E_q(y|x) of the reconstruction NLL), kl,
 labelled_bound and supervised_ce (train), accuracy (test: argmax q(y | x)).
 """
@@ -30,7 +36,7 @@ import numpy as np
 
 from ae import data
 from ae.distributions import gaussians
-from ae.foundations.mlp import MLP
+from ae.foundations.mlp import MLP, activation
 from ae.foundations.nll import categorical_nll
 from ae.models import base, networks
 from ae.models.variational import VAEModule
@@ -48,7 +54,7 @@ class M2(base.Model):
 
   @classmethod
   def config_sections(cls, name):
-    return {"m2": {"alpha": 10.0, "classifier_noise": 0.0}, "data": {"num_labels": 100, "label_seed": 0}}
+    return {"m2": {"alpha": 10.0, "classifier_noise": 0.0, "shared_layer": False}, "data": {"num_labels": 100, "label_seed": 0}}
 
   @classmethod
   def validate(cls, config):
@@ -68,6 +74,8 @@ class M2(base.Model):
                                  num_pixels * self.likelihood.outputs_per_pixel, m.activation),
         num_classes=NUM_CLASSES)
     self.classifier = MLP(tuple(m.hidden) + (NUM_CLASSES,), m.activation)
+    self.shared = bool(config.m2.shared_layer)
+    self.head = MLP(tuple(m.hidden[1:]) + (NUM_CLASSES,), m.activation)
     self.metric_names = M2.metric_names + (
         ("labelled_bound", "supervised_ce", "accuracy") if self.num_labels else ())
     self.labelled = None
@@ -80,8 +88,12 @@ class M2(base.Model):
   def init_params(self, rng):
     k1, k2 = jax.random.split(rng)
     x = jnp.zeros((1, self.num_pixels))
-    return {"vae": self.vae.init(k1, x, jnp.zeros((1,), jnp.int32)),
-            "classifier": self.classifier.init(k2, x)}
+    params = {"vae": self.vae.init(k1, x, jnp.zeros((1,), jnp.int32))}
+    if self.shared:
+      params["classifier"] = self.head.init(k2, jnp.zeros((1, self.config.model.hidden[0])))
+    else:
+      params["classifier"] = self.classifier.init(k2, x)
+    return params
 
   # --------------------------------------------------------------------------- the bounds
 
@@ -95,11 +107,17 @@ class M2(base.Model):
 
   def class_log_probs(self, params, x, rng=None):
     """log q(y | x) [N, 10]; given rng (training), the classifier sees x plus N(0, s^2) noise,
-    s = config.m2.classifier_noise."""
+    s = config.m2.classifier_noise. With m2.shared_layer its first layer is the encoder's x-part
+    (the rows of the encoder's first kernel that multiply the image)."""
     noise = self.config.m2.classifier_noise
     if rng is not None and noise:
       x = x + noise * jax.random.normal(rng, x.shape)
-    return jax.nn.log_softmax(self.classifier.apply(params["classifier"], x))
+    if not self.shared:
+      return jax.nn.log_softmax(self.classifier.apply(params["classifier"], x))
+    first = params["vae"]["params"]["encoder"]["mlp"]["dense_0"]
+    hidden = activation(self.config.model.activation).fn(
+        x @ first["kernel"][:x.shape[-1]] + first["bias"])
+    return jax.nn.log_softmax(self.head.apply(params["classifier"], hidden))
 
   def unlabelled_bound(self, params, x, eps, rng=None):
     """(U(x), E_q(y|x) recon, E_q(y|x) KL) per image: every label at once, weighted by q(y | x)."""

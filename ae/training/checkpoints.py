@@ -16,9 +16,9 @@ another architecture is reported as the shapes that differ (`MismatchError`).
 
 import hashlib
 import os
+import re
 
 import jax
-import orbax.checkpoint as ocp
 from flax import serialization
 
 from ae import io
@@ -27,7 +27,16 @@ from ae.errors import CheckpointError, MismatchError
 CHECKSUMS = "ae_sha256.json"
 
 
-def manager(workdir: str, keep: int = 3) -> ocp.CheckpointManager:
+def _ocp():
+  """orbax.checkpoint, imported on first use: its 0.6 s of import is not on the way to a run's
+  first step (`ae.training.loop` imports it in the background during the first compile)."""
+  import orbax.checkpoint as ocp   # pylint: disable=g-import-not-at-top
+  return ocp
+
+
+def manager(workdir: str, keep: int = 3):
+  """orbax's CheckpointManager for WORKDIR/checkpoints (created on its first save)."""
+  ocp = _ocp()
   options = ocp.CheckpointManagerOptions(max_to_keep=keep, create=True,
                                          enable_async_checkpointing=False)
   return ocp.CheckpointManager(os.path.abspath(os.path.join(workdir, "checkpoints")),
@@ -35,17 +44,20 @@ def manager(workdir: str, keep: int = 3) -> ocp.CheckpointManager:
 
 
 def latest_step(workdir: str) -> int | None:
-  """The step of workdir's latest finished checkpoint, or None (creates nothing)."""
-  if not os.path.isdir(os.path.join(workdir, "checkpoints")):
-    return None
-  mngr = manager(workdir)
+  """The step of workdir's latest finished checkpoint, or None (creates nothing). Orbax writes
+  a step under a temporary name and renames it to the bare step number when it is complete, so
+  the finished steps are the directories named by a number alone (no orbax import needed)."""
+  directory = os.path.join(workdir, "checkpoints")
   try:
-    return mngr.latest_step()
-  finally:
-    mngr.close()
+    names = os.listdir(directory)
+  except (FileNotFoundError, NotADirectoryError):
+    return None
+  steps = [int(n) for n in names
+           if re.fullmatch(r"\d+", n) and os.path.isdir(os.path.join(directory, n))]
+  return max(steps, default=None)
 
 
-def step_dir(mngr: ocp.CheckpointManager, step: int) -> str:
+def step_dir(mngr, step: int) -> str:
   return os.path.join(str(mngr.directory), str(step))
 
 
@@ -66,7 +78,7 @@ def file_checksums(directory: str) -> dict:
   return dict(sorted(out.items()))
 
 
-def save(mngr: ocp.CheckpointManager, step: int, state) -> None:
+def save(mngr, step: int, state) -> None:
   """Saves `state` as checkpoint `step` and records its checksums. SIGINT and SIGTERM wait until
   both are written (`io.signals_deferred`). A refused write (a full disk) raises OutputError
   naming the checkpoint."""
@@ -74,7 +86,7 @@ def save(mngr: ocp.CheckpointManager, step: int, state) -> None:
   with io.signals_deferred():
     try:
       with io.stderr_kept_on_success():
-        mngr.save(step, args=ocp.args.StandardSave(serialization.to_state_dict(state)))
+        mngr.save(step, args=_ocp().args.StandardSave(serialization.to_state_dict(state)))
         mngr.wait_until_finished()
     except Exception as e:  # Orbax and TensorStore wrap the system's error in their own types.
       error = io.output_error(directory, e)
@@ -85,7 +97,7 @@ def save(mngr: ocp.CheckpointManager, step: int, state) -> None:
       io.write_json(os.path.join(directory, CHECKSUMS), file_checksums(directory))
 
 
-def verify(mngr: ocp.CheckpointManager, step: int) -> None:
+def verify(mngr, step: int) -> None:
   """Raises CheckpointError when a file of the checkpoint differs from its recorded checksum
   (a checkpoint written before checksums were recorded is not checked)."""
   directory = step_dir(mngr, step)
@@ -124,10 +136,11 @@ def _shape_differences(saved, expected) -> list:
   return out
 
 
-def restore(mngr: ocp.CheckpointManager, state, step: int | None = None):
+def restore(mngr, state, step: int | None = None):
   """`state` with every array replaced by the checkpoint's (latest when step is None); each
   restored array gets the sharding of the array it replaces. Verifies the checksums first and
   raises MismatchError when the shapes differ."""
+  ocp = _ocp()
   step = mngr.latest_step() if step is None else step
   directory = step_dir(mngr, step)
   verify(mngr, step)

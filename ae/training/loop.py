@@ -15,9 +15,11 @@ epochs (a torn last line, from a crash or a full disk, is dropped with a note), 
 is written only after the checkpoint was restored (so a refused resume changes nothing).
 """
 
+import importlib
 import json
 import os
 import sys
+import threading
 import time
 from typing import Callable, NamedTuple
 
@@ -51,6 +53,18 @@ def load_splits(config, mesh=None, host_train: bool = False) -> dict:
       s = s.replace(images=np.asarray(binary, np.uint8).reshape(s.images.shape))
     out[split] = s if (split == "train" and host_train) else sharding.replicate(s, mesh)
   return out
+
+
+def prefetch_imports() -> threading.Thread:
+  """Imports what the end of the first epoch needs (orbax for the checkpoint, matplotlib for the
+  summaries and figures, about 1 s) in a background thread, while the first epoch compiles and
+  runs: XLA does not hold the GIL."""
+  def imports():
+    importlib.import_module("orbax.checkpoint")
+    importlib.import_module("ae.evaluation.plots")
+  thread = threading.Thread(target=imports, daemon=True, name="prefetch-imports")
+  thread.start()
+  return thread
 
 
 def create_state(model, mesh=None):
@@ -136,14 +150,13 @@ def train_and_evaluate(config, workdir: str, splits: dict | None = None,
   model = models.build(config, num_pixels)
   model.attach_training_data(train_split)
   state = create_state(model, mesh)
-  manager = checkpoints.manager(workdir, tc.keep_checkpoints)
-  writer = None
+  manager = writer = None
   try:   # Whatever stops the run (a refused resume, a full disk, a signal) closes both.
-    start_epoch = 0
-    if manager.latest_step() is not None:
+    start_epoch = checkpoints.latest_step(workdir) or 0
+    if start_epoch:
       record = check_data(workdir, splits)
-      state = checkpoints.restore(manager, state)
-      start_epoch = int(manager.latest_step())
+      manager = checkpoints.manager(workdir, tc.keep_checkpoints)
+      state = checkpoints.restore(manager, state, start_epoch)
       print(f"resuming from the checkpoint of epoch {start_epoch} in {workdir}", file=sys.stderr)
     else:
       record = data_record(splits)
@@ -167,6 +180,7 @@ def train_and_evaluate(config, workdir: str, splits: dict | None = None,
         metric_writers.JsonlWriter(metrics_path), metric_writers.TensorBoardWriter(workdir),
         metric_writers.ProgressWriter(tc.epochs, start_epoch, model.headline)] if primary else [])
     steps_per_epoch = train_split.size // tc.batch_size
+    prefetch_imports()
     for epoch in range(start_epoch + 1, tc.epochs + 1):
       start = time.perf_counter()
       epoch_rng = jax.random.fold_in(train_rng, epoch)
@@ -186,7 +200,7 @@ def train_and_evaluate(config, workdir: str, splits: dict | None = None,
           io.write_json(os.path.join(workdir, divergence.MARKER), {
               "epoch": e.epoch, "value": str(e.value), "reason": e.reason,
               "threshold": limit if np.isfinite(limit) else None,
-              "last_checkpoint": manager.latest_step()})
+              "last_checkpoint": checkpoints.latest_step(workdir)})
         raise
       row = {"epoch": epoch, "step": epoch * steps_per_epoch,
              **{f"train_{k}": v for k, v in train_metrics.items()},
@@ -198,6 +212,8 @@ def train_and_evaluate(config, workdir: str, splits: dict | None = None,
       writer.write_scalars(epoch, row)
       writer.write_images(epoch, model.summary_images(state, test_split))
       writer.flush()
+      if manager is None:   # Orbax is imported by then (prefetched during the first compile).
+        manager = checkpoints.manager(workdir, tc.keep_checkpoints)
       checkpoints.save(manager, epoch, state)
       if on_epoch is not None:
         on_epoch(epoch, state, row)
@@ -207,7 +223,8 @@ def train_and_evaluate(config, workdir: str, splits: dict | None = None,
   finally:
     if writer is not None:
       writer.close()
-    manager.close()
+    if manager is not None:
+      manager.close()
   return TrainResult(model, state, history, splits)
 
 
