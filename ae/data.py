@@ -294,10 +294,23 @@ def labelled_indices(labels, num_labels: int, seed: int, num_classes: int = 10) 
   return np.sort(np.concatenate(chosen))
 
 
-def labelled_subset(split: Split, num_labels: int, seed: int) -> tuple:
-  """(uint8 images, labels) of the labelled images of a semi-supervised run, on the host."""
+def split_holdout(indices, labels, holdout: int, num_classes: int = 10) -> tuple:
+  """(kept, held out): of each class's labelled indices (sorted), the last holdout / num_classes
+  are held out, to choose a setting (the number of epochs) without any label beyond the drawn
+  ones; the model trains on the kept ones only."""
+  indices, labels = np.asarray(indices), np.asarray(labels)
+  per_class = holdout // num_classes
+  held = [np.sort(indices[labels[indices] == c])[len(indices[labels[indices] == c]) - per_class:]
+          for c in range(num_classes)] if per_class else []
+  held = np.sort(np.concatenate(held)) if per_class else np.zeros(0, indices.dtype)
+  return np.setdiff1d(indices, held), held
+
+
+def labelled_subset(split: Split, num_labels: int, seed: int, holdout: int = 0) -> tuple:
+  """(uint8 images, labels) of the labelled images of a semi-supervised run, on the host, less
+  the `holdout` ones (`split_holdout`)."""
   labels = np.asarray(split.labels)
-  idx = labelled_indices(labels, num_labels, seed)
+  idx = split_holdout(labelled_indices(labels, num_labels, seed), labels, holdout)[0]
   return np.asarray(split.images)[idx], labels[idx]
 
 

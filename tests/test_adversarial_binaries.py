@@ -50,6 +50,26 @@ def test_semisupervised_binary_reports_three_methods_on_the_same_labels(tmp_path
   ev = json.loads((wd / "m2_seed1" / "config.json").read_text())
   assert ev["data"]["label_seed"] == 1 and ev["data"]["num_labels"] == 20
   assert "m2 - best baseline" in result.stdout
+  # Choosing M2's epochs and the MLP's steps on 10 held-out labelled images (a second run).
+  result = run_binary(
+      "semisupervised", f"--workdir={wd}", "--label_seeds=0", "--holdout_labels=10",
+      "--probe_steps=20", f"--config.data.data_dir={tiny_data_dir}", "--config.data.num_labels=20",
+      "--config.train.batch_size=32", *
+      (f.replace("--config.", "--vae_config.") for f in TINY), *TINY, "--config.train.epochs=2")
+  assert result.returncode == 0, result.stderr[-3000:]
+  draw = json.loads((wd / "semisupervised.json").read_text())["draws"][0]
+  epochs = len(draw["holdout_accuracy_by_epoch"])
+  assert epochs == 2 and 1 <= draw["epoch"] <= epochs
+  assert draw["holdout_accuracy_by_epoch"][draw["epoch"] - 1] == max(
+      draw["holdout_accuracy_by_epoch"])
+  rows = [json.loads(line) for line in (wd / "m2_seed0" / "metrics.jsonl").read_text().splitlines()]
+  assert draw["m2"] == rows[draw["epoch"] - 1]["test_accuracy"]
+  assert draw["mlp_steps"] in (100, 200, 300, 500, 1000)
+  held_out = json.loads((wd / "m2_seed0_holdout10" / "config.json").read_text())
+  assert held_out["data"]["label_holdout"] == 10
+  result = run_binary("semisupervised", f"--workdir={wd}", "--holdout_labels=15")
+  assert result.returncode == 2
+  assert "--holdout_labels: 15 must be a multiple of 10 below data.num_labels" in result.stderr
   result = run_binary("semisupervised", f"--workdir={wd}", "--label_seeds=0,0")
   assert result.returncode == 2
   assert "--label_seeds: '0,0' must be distinct integers" in result.stderr

@@ -83,6 +83,25 @@ def test_labelled_indices_are_balanced_seeded_and_checked():
     data.labelled_indices(labels, 600, seed=0)
 
 
+def test_holdout_takes_the_last_of_each_class_and_the_model_never_sees_them():
+  labels = np.repeat(np.arange(10), 50)
+  np.random.default_rng(0).shuffle(labels)
+  idx = data.labelled_indices(labels, 100, seed=0)
+  kept, held = data.split_holdout(idx, labels, 20)
+  assert len(kept) == 80 and len(held) == 20 and set(kept) | set(held) == set(idx)
+  assert np.array_equal(np.bincount(labels[held], minlength=10), [2] * 10)
+  for c in range(10):   # The two largest indices of each class.
+    assert np.array_equal(np.sort(held[labels[held] == c]), np.sort(idx[labels[idx] == c])[-2:])
+  split = data.Split(np.arange(500, dtype=np.uint8)[:, None, None, None], labels, "t")
+  images, found = data.labelled_subset(split, 100, 0, holdout=20)
+  np.testing.assert_array_equal(images[:, 0, 0, 0], kept.astype(np.uint8))
+  np.testing.assert_array_equal(found, labels[kept])
+  assert data.split_holdout(idx, labels, 0)[1].size == 0
+  with pytest.raises(ConfigError, match="multiple of 10 below data.num_labels") as e:
+    tiny_m2(**{"data.label_holdout": 20})   # tiny_m2 draws 20 labels.
+  assert e.value.field == "data.label_holdout"
+
+
 def test_summary_is_mean_and_sample_std():
   s = semisupervised.summary([0.7, 0.8, 0.9])
   assert s["mean"] == pytest.approx(0.8) and s["std"] == pytest.approx(0.1)

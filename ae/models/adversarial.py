@@ -72,7 +72,7 @@ class Adversarial(base.Model):
   def config_sections(cls, name):
     sections = {name: dict(SECTIONS[name])}
     if name == "aae_cat":
-      sections["data"] = {"num_labels": 0, "label_seed": 0}
+      sections["data"] = {"num_labels": 0, "label_seed": 0, "label_holdout": 0}
     return sections
 
   @classmethod
@@ -146,7 +146,8 @@ class Adversarial(base.Model):
   def attach_training_data(self, split):
     super().attach_training_data(split)
     if self.num_labels:
-      self.labelled = data.labelled_subset(split, self.num_labels, self.config.data.label_seed)
+      self.labelled = data.labelled_subset(split, self.num_labels, self.config.data.label_seed,
+                                           self.config.data.label_holdout)
 
   # --------------------------------------------------------------------------- state
 

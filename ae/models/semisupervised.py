@@ -54,7 +54,8 @@ class M2(base.Model):
 
   @classmethod
   def config_sections(cls, name):
-    return {"m2": {"alpha": 10.0, "classifier_noise": 0.0, "shared_layer": False}, "data": {"num_labels": 100, "label_seed": 0}}
+    return {"m2": {"alpha": 10.0, "classifier_noise": 0.0, "shared_layer": False},
+            "data": {"num_labels": 100, "label_seed": 0, "label_holdout": 0}}
 
   @classmethod
   def validate(cls, config):
@@ -83,7 +84,8 @@ class M2(base.Model):
   def attach_training_data(self, split):
     super().attach_training_data(split)
     if self.num_labels:
-      self.labelled = data.labelled_subset(split, self.num_labels, self.config.data.label_seed)
+      self.labelled = data.labelled_subset(split, self.num_labels, self.config.data.label_seed,
+                                           self.config.data.label_holdout)
 
   def init_params(self, rng):
     k1, k2 = jax.random.split(rng)

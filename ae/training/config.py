@@ -101,12 +101,18 @@ def require_number(config, path: str, low=None, high=None, low_open=False, integ
 
 
 def require_label_fields(config) -> None:
-  """data.num_labels (a multiple of 10, or 0) and data.label_seed of a semi-supervised model."""
+  """data.num_labels (a multiple of 10, or 0), data.label_seed and data.label_holdout (a
+  multiple of 10 below num_labels, or 0) of a semi-supervised model."""
   require_number(config, "data.num_labels", low=0, integer=True)
   require_number(config, "data.label_seed", low=0, high=2 ** 32 - 1, integer=True)
   if config.data.num_labels % 10:
     raise ConfigError("data.num_labels", f"{config.data.num_labels} labels are drawn evenly "
                       "from 10 classes; use a multiple of 10.")
+  require_number(config, "data.label_holdout", low=0, integer=True)
+  if config.data.label_holdout % 10 or (
+      config.data.label_holdout and config.data.label_holdout >= config.data.num_labels):
+    raise ConfigError("data.label_holdout", f"{config.data.label_holdout} must be a multiple of "
+                      f"10 below data.num_labels ({config.data.num_labels}), or 0.")
 
 
 def _check_fields(config, reference, prefix: str = "", model_name: str = "",
