@@ -35,8 +35,9 @@ def _model_and_params(config, seed=0):
   return model, model.init_params(jax.random.PRNGKey(seed))
 
 
-def test_marginalization_equals_a_brute_force_sum_over_labels(x64):
-  model, params = _model_and_params(tiny_m2())
+@pytest.mark.parametrize("shared", [False, True])
+def test_marginalization_equals_a_brute_force_sum_over_labels(x64, shared):
+  model, params = _model_and_params(tiny_m2(**{"m2.shared_layer": shared}))
   params = jax.tree.map(lambda a: a.astype(jnp.float64), params)
   rng = np.random.default_rng(1)
   x = jnp.asarray(rng.random((5, 784)))
