@@ -72,7 +72,8 @@ class Adversarial(base.Model):
   def config_sections(cls, name):
     sections = {name: dict(SECTIONS[name])}
     if name == "aae_cat":
-      sections["data"] = {"num_labels": 0, "label_seed": 0, "label_holdout": 0}
+      from ae.training.config import label_fields
+      sections["data"] = label_fields(0)
     return sections
 
   @classmethod

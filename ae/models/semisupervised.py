@@ -54,8 +54,9 @@ class M2(base.Model):
 
   @classmethod
   def config_sections(cls, name):
+    from ae.training.config import label_fields
     return {"m2": {"alpha": 10.0, "classifier_noise": 0.0, "shared_layer": False},
-            "data": {"num_labels": 100, "label_seed": 0, "label_holdout": 0}}
+            "data": label_fields(100)}
 
   @classmethod
   def validate(cls, config):

@@ -100,6 +100,11 @@ def require_number(config, path: str, low=None, high=None, low_open=False, integ
     raise ConfigError(path, f"must be at most {show(high)}, not {show(value)}.")
 
 
+def label_fields(num_labels: int) -> dict:
+  """The data section's fields of a semi-supervised model (checked by require_label_fields)."""
+  return {"num_labels": num_labels, "label_seed": 0, "label_holdout": 0}
+
+
 def require_label_fields(config) -> None:
   """data.num_labels (a multiple of 10, or 0), data.label_seed and data.label_holdout (a
   multiple of 10 below num_labels, or 0) of a semi-supervised model."""
