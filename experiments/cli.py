@@ -39,6 +39,17 @@ def use_compilation_cache() -> str | None:
     return None
   directory = os.environ.get("JAX_COMPILATION_CACHE_DIR") or os.path.join(
       os.environ.get("XDG_CACHE_HOME") or os.path.expanduser("~/.cache"), "ae", "jax")
+  try:
+    os.makedirs(directory, exist_ok=True)
+    writable = os.access(directory, os.W_OK)
+  except OSError:
+    writable = False
+  if not writable:
+    jax.config.update("jax_compilation_cache_dir", None)
+    print(f"note: the compilation cache {directory} cannot be written, so this run compiles "
+          "without it; set JAX_COMPILATION_CACHE_DIR to a writable directory, or "
+          "AE_COMPILATION_CACHE=0 to silence this.", file=sys.stderr)
+    return None
   jax.config.update("jax_compilation_cache_dir", directory)
   if "JAX_PERSISTENT_CACHE_MIN_COMPILE_TIME_SECS" not in os.environ:
     jax.config.update("jax_persistent_cache_min_compile_time_secs", 0.0)

@@ -182,3 +182,23 @@ def test_report_shows_the_aae_columns_only_when_a_run_has_them(tmp_path):
   assert header.endswith("| linear probe | label-part agreement | train ex/s, last epoch |")
   assert "test disc_loss | test gen_loss" in header and "cluster accuracy" not in header
   assert row.endswith("| 0.8125 | 100 |")
+
+
+def test_compilation_cache_directory_on_off_and_unwritable(tmp_path, monkeypatch, capsys):
+  import jax
+  from experiments import cli
+  before = jax.config.jax_compilation_cache_dir
+  try:
+    monkeypatch.setenv("JAX_COMPILATION_CACHE_DIR", str(tmp_path / "cache"))
+    assert cli.use_compilation_cache() == str(tmp_path / "cache")
+    assert jax.config.jax_compilation_cache_dir == str(tmp_path / "cache")
+    assert (tmp_path / "cache").is_dir()
+    monkeypatch.setenv("JAX_COMPILATION_CACHE_DIR", "/proc/no-cache-here")
+    assert cli.use_compilation_cache() is None
+    assert jax.config.jax_compilation_cache_dir is None
+    assert ("the compilation cache /proc/no-cache-here cannot be written"
+            in capsys.readouterr().err)
+    monkeypatch.setenv("AE_COMPILATION_CACHE", "0")
+    assert cli.use_compilation_cache() is None
+  finally:
+    jax.config.update("jax_compilation_cache_dir", before)

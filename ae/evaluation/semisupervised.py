@@ -23,7 +23,17 @@ def mlp_accuracy(images, labels, test_images, test_labels, hidden=(1000, 1000),
                  activation: str = "relu", steps: int = 500, learning_rate: float = 1e-3,
                  l2: float = 1e-4, seed: int = 0, num_classes: int = 10) -> float:
   """Test accuracy of an MLP classifier trained on (images, labels) only."""
-  x, y = data.preprocess(images), jnp.asarray(labels)
+  return mlp_on_features(data.preprocess(images), labels, data.preprocess(test_images),
+                         test_labels, hidden, activation, steps, learning_rate, l2, seed,
+                         num_classes)
+
+
+def mlp_on_features(x, labels, test_x, test_labels, hidden=(1000, 1000), activation="relu",
+                    steps: int = 500, learning_rate: float = 1e-3, l2: float = 1e-4,
+                    seed: int = 0, num_classes: int = 10) -> float:
+  """Test accuracy of an MLP classifier on float features [N, D]: full-batch Adam for `steps`
+  steps on the cross-entropy plus l2 times the squared weights."""
+  x, y = jnp.asarray(x), jnp.asarray(labels)
   sizes = [x.shape[1], *hidden, num_classes]
   params = mlp.init_mlp(jax.random.PRNGKey(seed), sizes, "he")
   tx = optax.adam(learning_rate)
@@ -42,11 +52,10 @@ def mlp_accuracy(images, labels, test_images, test_labels, hidden=(1000, 1000),
     return jax.lax.scan(body, (params, tx.init(params)), None, length=steps)[0][0]
 
   params = train(params)
-  predict = jax.jit(lambda im: jnp.argmax(mlp.mlp_forward(params, data.preprocess(im),
-                                                          activation), -1))
-  test_images = np.asarray(test_images)
-  found = np.concatenate([np.asarray(predict(test_images[i:i + 1000]))
-                          for i in range(0, test_images.shape[0], 1000)])
+  predict = jax.jit(lambda f: jnp.argmax(mlp.mlp_forward(params, f, activation), -1))
+  test_x = jnp.asarray(test_x)
+  found = np.concatenate([np.asarray(predict(test_x[i:i + 1000]))
+                          for i in range(0, test_x.shape[0], 1000)])
   return float(np.mean(found == np.asarray(test_labels)))
 
 
