@@ -31,10 +31,11 @@ FLAGS = flags.FLAGS
 
 def use_compilation_cache() -> str | None:
   """Turns on JAX's persistent compilation cache, so a program is compiled once per machine, not
-  once per process: the reference VAE's first training step came 3.9 s after process start cold
-  and 1.6 s warm. The directory is $JAX_COMPILATION_CACHE_DIR, else ~/.cache/ae/jax (under
-  $XDG_CACHE_HOME when set); AE_COMPILATION_CACHE=0 turns it off. Every program is stored (a run of
-  the reference VAE adds about 0.4 MB). Returns the directory, or None when off."""
+  once per process (BENCHMARKS.md: the reference VAE's start-up, cold and warm). The directory
+  is $JAX_COMPILATION_CACHE_DIR, else ~/.cache/ae/jax (under $XDG_CACHE_HOME when set);
+  AE_COMPILATION_CACHE=0 turns it off. Every program is stored; they are small (a tiny run's
+  took 404 KB on disk here). An unwritable directory is one note on stderr, and the run compiles
+  without a cache. Returns the directory, or None when off."""
   if os.environ.get("AE_COMPILATION_CACHE", "1") == "0":
     return None
   directory = os.environ.get("JAX_COMPILATION_CACHE_DIR") or os.path.join(

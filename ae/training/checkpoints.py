@@ -28,8 +28,8 @@ CHECKSUMS = "ae_sha256.json"
 
 
 def _ocp():
-  """orbax.checkpoint, imported on first use: its 0.6 s of import is not on the way to a run's
-  first step (`ae.training.loop` imports it in the background during the first compile)."""
+  """orbax.checkpoint, imported on first use: its import is not on the way to a run's first step
+  (`ae.training.loop` imports it in the background during the first compile)."""
   import orbax.checkpoint as ocp   # pylint: disable=g-import-not-at-top
   return ocp
 

@@ -57,7 +57,7 @@ def load_splits(config, mesh=None, host_train: bool = False) -> dict:
 
 def prefetch_imports() -> threading.Thread:
   """Imports what the end of the first epoch needs (orbax for the checkpoint, matplotlib for the
-  summaries and figures, about 1 s) in a background thread, while the first epoch compiles and
+  summaries and figures) in a background thread, while the first epoch compiles and
   runs: XLA does not hold the GIL."""
   def imports():
     importlib.import_module("orbax.checkpoint")
