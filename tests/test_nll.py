@@ -79,3 +79,21 @@ def test_head_nll_dispatch_and_error():
   np.testing.assert_allclose(nll.head_nll("gaussian", x, mean), nll.gaussian_nll(x, mean))
   with pytest.raises(ValueError, match="unknown head 'poisson'"):
     nll.head_nll("poisson", x, mean)
+
+
+def test_softplus_is_jax_nn_softplus_bitwise_and_numpy_in_float64():
+  grid = np.concatenate([np.linspace(-30, 30, 2001), [-1e4, -100, -20.5, 0, 1e-8, 88, 100, 1e4]])
+  l = jnp.asarray(grid, jnp.float32)
+  grid = np.asarray(l, np.float64)   # The reference at the float32 inputs.
+  ours, theirs = jax.jit(nll.softplus)(l), jax.jit(jax.nn.softplus)(l)
+  np.testing.assert_array_equal(ours, theirs)   # The same values, so training runs are too.
+  np.testing.assert_allclose(ours, np.logaddexp(0, grid), rtol=1e-6, atol=1e-30)
+  grad = jax.jit(jax.vmap(jax.grad(nll.softplus)))(l)
+  np.testing.assert_array_equal(grad, jax.jit(jax.vmap(jax.grad(jax.nn.softplus)))(l))
+  from scipy import special
+  np.testing.assert_allclose(grad, special.expit(grid), rtol=1e-6, atol=1e-30)
+  x = jnp.asarray(np.random.default_rng(0).uniform(size=(3, 7)), jnp.float32)
+  logits = jnp.asarray(np.random.default_rng(1).normal(size=(3, 7)) * 5, jnp.float32)
+  old = lambda l: (jax.nn.softplus(l) - x * l).sum()
+  np.testing.assert_array_equal(jax.jit(jax.grad(lambda l: nll.bernoulli_nll(x, l).sum()))(logits),
+                                jax.jit(jax.grad(old))(logits))

@@ -219,3 +219,26 @@ def test_burda_stage_schedule():
                        (121, 5), (1092, 6), (1093, 7), (3279, 7)):
     assert float(rate(jnp.asarray(epoch * 10 + 3))) == pytest.approx(1e-3 * 10 ** (-stage / 7),
                                                                       rel=1e-6), epoch
+
+
+def test_samples_per_block_is_the_largest_divisor_within_the_rows():
+  for k, b, rows in ((500, 100, 8192), (500, 100, 10_000), (7, 3, 20), (7, 100, 50), (1, 1, 1),
+                     (500, 1, 8192), (12, 5, 31)):
+    brute = max([s for s in range(1, k + 1) if k % s == 0 and s * b <= rows] or [1])
+    assert variational.samples_per_block(k, b, rows) == brute
+  assert variational.samples_per_block(500, 100, 8192) == 50   # 5,000 decoder rows a block.
+  assert variational.samples_per_block(7, 100, 50) == 1
+
+
+def test_importance_weights_decoded_in_blocks_are_the_unblocked_ones(monkeypatch):
+  import types
+  from ae import data
+  model = models.build(tiny_config())
+  state = types.SimpleNamespace(params=model.init_params(jax.random.PRNGKey(2)))
+  x, rng = data.preprocess(batch_of(4)["image"]), jax.random.PRNGKey(5)
+  log_px, log_ratio, _ = model._terms(state.params, x, None, rng, 6)
+  for rows, blocks in ((8, 3), (4, 6), (10_000, 1)):   # 2, 1 and 6 samples of 4 images a block.
+    monkeypatch.setattr(variational, "ROWS_PER_BLOCK", rows)
+    assert 6 // variational.samples_per_block(6, 4) == blocks
+    got = jax.jit(lambda x, key: model.log_importance_weights(state, x, None, key, 6))(x, rng)
+    np.testing.assert_allclose(got, log_px + log_ratio, rtol=1e-6)

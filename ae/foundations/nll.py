@@ -35,10 +35,29 @@ def gaussian_nll(x, mean, log_scale=0.0) -> jnp.ndarray:
   return _sum_per_example(0.5 * z * z + log_scale + 0.5 * LOG_2PI)
 
 
+@jax.custom_jvp
+def softplus(l):
+  """log(1 + e^l) = max(l, 0) + log1p(e^-|l|), stable for any finite l.
+
+  jax.nn.softplus computes the same values, plus a NaN select that kept XLA on this CPU from
+  vectorizing the loop: summed over [50000, 784] logits it ran at 0.39 G elements/s against 1.47
+  for this form. The derivative is sigmoid(l) = exp(l - softplus(l)), jax.nn.softplus's own
+  formula, so training runs are bitwise the same as with it (tests/test_losses.py).
+  """
+  return jnp.maximum(l, 0) + jnp.log1p(jnp.exp(-jnp.abs(l)))
+
+
+@softplus.defjvp
+def _softplus_jvp(primals, tangents):
+  l, = primals
+  out = softplus(l)
+  return out, tangents[0] * jnp.exp(l - out)
+
+
 def bernoulli_nll(x, logits) -> jnp.ndarray:
   """-log Bernoulli(x; sigmoid(logits)) per example, as softplus(l) - x l (stable for any l)."""
   x, logits = jnp.asarray(x), jnp.asarray(logits)
-  return _sum_per_example(jax.nn.softplus(logits) - x * logits)
+  return _sum_per_example(softplus(logits) - x * logits)
 
 
 def categorical_nll(labels, logits) -> jnp.ndarray:

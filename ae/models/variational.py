@@ -42,6 +42,17 @@ DECODER_BIAS = ("zero", "data_mean")   # data_mean: logit of the training mean (
 OBJECTIVES = ("iwae", "vae")
 
 
+ROWS_PER_BLOCK = 8192
+
+
+def samples_per_block(num_samples: int, batch: int, rows: int | None = None) -> int:
+  """The largest divisor s of num_samples with s * batch <= rows (ROWS_PER_BLOCK unless given),
+  and 1 when even one sample's rows are more."""
+  rows = ROWS_PER_BLOCK if rows is None else rows
+  return max(s for s in range(1, num_samples + 1)
+             if num_samples % s == 0 and (s == 1 or s * batch <= rows))
+
+
 def log_mean_exp(a, axis: int = 0):
   """log (1/k) sum_i exp(a_i), stable."""
   return jax.nn.logsumexp(a, axis=axis) - math.log(a.shape[axis])
@@ -137,12 +148,16 @@ class Variational(base.Model):
     """(log p(x | z), log p(z) - log q(z | x), kl) for num_samples z ~ q: [k, B], [k, B], [B]."""
     mean, logvar = self.module.apply(params, x, labels, method=self.module.encode)
     z = gaussians.sample(rng, mean, logvar, num_samples)                 # [k, B, latent]
+    log_ratio = gaussians.log_standard_normal(z) - gaussians.log_normal(z, mean, logvar)
+    return self._log_px(params, x, labels, z), log_ratio, gaussians.kl_to_standard_normal(
+        mean, logvar)
+
+  def _log_px(self, params, x, labels, z):
+    """log p(x | z) for z [k, B, latent]: [k, B]."""
     k, b = z.shape[:2]
     tiled = None if labels is None else jnp.tile(labels, k)
     outputs = self.module.apply(params, z.reshape(k * b, -1), tiled, method=self.module.decode)
-    log_px = -self.likelihood.nll(jnp.tile(x, (k, 1)), outputs).reshape(k, b)
-    log_ratio = gaussians.log_standard_normal(z) - gaussians.log_normal(z, mean, logvar)
-    return log_px, log_ratio, gaussians.kl_to_standard_normal(mean, logvar)
+    return -self.likelihood.nll(jnp.tile(x, (k, 1)), outputs).reshape(k, b)
 
   def _labels(self, batch):
     return batch["label"] if self.conditional else None
@@ -163,9 +178,20 @@ class Variational(base.Model):
     return means["loss"], means
 
   def log_importance_weights(self, state, x, labels, rng, num_samples):
-    log_px, log_ratio, _ = self._terms(state.params, x, labels if self.conditional else None,
-                                       rng, num_samples)
-    return log_px + log_ratio
+    """The same draws as _terms, decoded in blocks of about ROWS_PER_BLOCK rows: the decoder's
+    matmuls run near this CPU's matmul peak at that size (measured: 189 GFLOP/s for 5,000 rows
+    against 122 for 50,000), and the logits of one block stay in cache."""
+    labels = labels if self.conditional else None
+    mean, logvar = self.module.apply(state.params, x, labels, method=self.module.encode)
+    z = gaussians.sample(rng, mean, logvar, num_samples)                 # [k, B, latent]
+    log_ratio = gaussians.log_standard_normal(z) - gaussians.log_normal(z, mean, logvar)
+    k, b = z.shape[:2]
+    s = samples_per_block(k, b)
+    if s == k:
+      return self._log_px(state.params, x, labels, z) + log_ratio
+    log_px = jax.lax.map(lambda zs: self._log_px(state.params, x, labels, zs),
+                         z.reshape(k // s, s, b, -1))
+    return log_px.reshape(k, b) + log_ratio
 
   # --------------------------------------------------------------------------- codes
 
