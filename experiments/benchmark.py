@@ -15,9 +15,12 @@ One JSON line per batch size:
   ours / reference peak_rss_mb       each process's peak resident memory (wait4)
   matmul_peak_gflops                 this machine's fp32 matmul rate, measured in the same run
                                      (a jitted 2048-square matmul, the best of several)
-  ours / reference flop_fraction     model training FLOP/s over that peak; the model's training
-                                     FLOPs are 3 x its forward matmul FLOPs (the backward pass
-                                     costs two matmuls per forward one): 3.91 MFLOP per example
+  ours / reference flop_fraction     model training FLOP/s over that peak. A training step's
+                                     matmuls: the forward ones, one more per layer for the weight
+                                     gradient, and one more per layer but the first for the
+                                     input gradient (no side differentiates the pixels): 3.28
+                                     MFLOP per example (3.91 with the first layer's input
+                                     gradient, as counted before 2026-11-28's second run)
 
   python -m experiments.benchmark --nll_run=runs/vae/vae_torch_reference         # k = 5000 NLL
   python -m experiments.benchmark --workdir=runs/bench --batch_sizes=128         # ours only
@@ -70,14 +73,16 @@ NLL_RUN = flags.DEFINE_string("nll_run", None, "Instead of training: time the im
 NLL_SAMPLES = flags.DEFINE_integer("nll_samples", 5000, "k of the --nll_run estimate.")
 NLL_BATCH = flags.DEFINE_integer("nll_batch", 100, "Test images per --nll_run batch.")
 NLL_CHUNK = flags.DEFINE_integer("nll_chunk", 500, "Samples drawn at once in --nll_run.")
-for _name in ("repeats", "nll_samples", "nll_batch", "nll_chunk"):
+NLL_ROWS = flags.DEFINE_integer("nll_rows_per_block", None, "Decoder rows per block in --nll_run "
+                                "(ae.models.variational.ROWS_PER_BLOCK unless given).")
+for _name in ("repeats", "nll_samples", "nll_batch", "nll_chunk", "nll_rows_per_block"):
   cli.require_positive(_name)
 cli.require_positive("one_run")
 flags.register_validator("epochs", lambda v: v >= 2,
                          message="--epochs must be at least 2 (the first one compiles).")
 
 FORWARD_MACS = 784 * 400 + 400 * 40 + 20 * 400 + 400 * 784   # per example
-TRAIN_FLOPS = 3 * 2 * FORWARD_MACS
+TRAIN_FLOPS = 2 * (3 * FORWARD_MACS - 784 * 400)   # no input gradient for the first layer
 
 
 def process_age() -> float:
@@ -157,6 +162,11 @@ def measure_nll(workdir: str) -> dict:
   except FileNotFoundError as e:
     raise cli.usage_error("nll_run", f"{workdir} holds no finished training run.") from e
   test = loop.load_splits(config)["test"]
+  from ae.models import variational
+  if NLL_ROWS.value:
+    variational.ROWS_PER_BLOCK = NLL_ROWS.value
+  rows = variational.samples_per_block(min(NLL_CHUNK.value, NLL_SAMPLES.value),
+                                       NLL_BATCH.value) * NLL_BATCH.value
   peak = matmul_peak_gflops()
   t = time.perf_counter()
   nll = likelihood.importance_sampled_nll(model, state, test, NLL_SAMPLES.value,
@@ -165,7 +175,7 @@ def measure_nll(workdir: str) -> dict:
   flops = 2 * (20 * 400 + 400 * 784) * NLL_SAMPLES.value * test.size
   peak = max(peak, matmul_peak_gflops())
   return {"k": NLL_SAMPLES.value, "test_examples": test.size, "batch": NLL_BATCH.value,
-          "chunk": NLL_CHUNK.value, "seconds": round(seconds, 1),
+          "chunk": NLL_CHUNK.value, "rows_per_block": rows, "seconds": round(seconds, 1),
           "test_nll_is": round(float(nll.mean()), 3), "decoder_gflop": round(flops / 1e9),
           "gflops": round(flops / seconds / 1e9, 1), "matmul_peak_gflops": round(peak, 1),
           "flop_fraction": round(flops / seconds / 1e9 / peak, 3)}

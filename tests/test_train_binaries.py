@@ -122,6 +122,27 @@ def test_benchmark_alone_and_side_by_side_with_a_reference(tmp_path, tiny_data_d
   assert (tmp_path / "cmp" / "benchmark.png").stat().st_size > 5000
 
 
+def test_benchmark_times_the_importance_sampled_nll_of_a_run(tmp_path, tiny_data_dir):
+  wd = tmp_path / "vae"
+  _train(wd, tiny_data_dir, "--config.model.latent_dim=2", "--config.train.epochs=1",
+         config="vae")
+  result = run_binary("benchmark", f"--nll_run={wd}", "--nll_samples=12", "--nll_batch=32",
+                      "--nll_chunk=6", "--nll_rows_per_block=100")
+  assert result.returncode == 0, result.stderr[-2000:]
+  out = json.loads(result.stdout.strip().splitlines()[-1])
+  assert (out["k"], out["test_examples"], out["batch"], out["chunk"]) == (12, 128, 32, 6)
+  assert out["rows_per_block"] == 3 * 32   # 3 divides 6, and 3 x 32 rows fit in 100.
+  from ae.evaluation import likelihood
+  from ae.training import loop
+  config, model, state = loop.restore_run(str(wd))
+  test = loop.load_splits(config)["test"]
+  expected = likelihood.importance_sampled_nll(model, state, test, 12, 32, 6).mean()
+  assert out["test_nll_is"] == pytest.approx(expected, abs=2e-3) and out["seconds"] >= 0
+  bad = run_binary("benchmark", f"--nll_run={wd}", "--nll_rows_per_block=0")
+  assert bad.returncode == 2
+  assert "--nll_rows_per_block must be a finite number, positive" in bad.stderr
+
+
 def test_report_tabulates_runs_with_each_familys_metrics(tmp_path):
   for name, model, evaluated in (("a", "ae", True), ("b", "dae", False)):
     run = tmp_path / name

@@ -6,7 +6,8 @@
 It is a stochastic lower bound (Jensen) that rises to log p(x) as k grows (Burda et al.'s L_k),
 and exact for any k when q is the true posterior (then every w_i = p(x)). The k samples are drawn
 in chunks and folded into a running logsumexp, so memory stays bounded by one chunk whatever k
-(k = 5000 included); everything is float32 with a fixed seed. NLLs are -log p(x) in nats per
+(k = 5000 included), and the variational models decode a chunk in blocks of about 5,000 rows
+(`variational.ROWS_PER_BLOCK`); everything is float32 with a fixed seed. NLLs are -log p(x) in nats per
 example: positive, lower is better.
 """
 
