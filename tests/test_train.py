@@ -203,3 +203,13 @@ def test_the_library_knows_no_flags():
               or "environ.setdefault" in code or "putenv" in code):
             offenders.append(f"{path}:{i}")
   assert not offenders
+
+
+def test_the_import_prefetch_is_waited_for_at_exit():
+  """A daemon thread still importing when Python shut down aborted runs that stopped early."""
+  thread = loop.prefetch_imports()
+  assert thread.name == "prefetch-imports" and not thread.daemon
+  thread.join(timeout=120)
+  assert not thread.is_alive()
+  import sys
+  assert "orbax.checkpoint" in sys.modules and "ae.evaluation.plots" in sys.modules

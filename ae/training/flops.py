@@ -50,4 +50,4 @@ def dot_generals(jaxpr, times: int = 1) -> list:
 
 def matmul_flops(fn, *args) -> int:
   """The matmul FLOPs of one call of fn(*args) (traced, not run)."""
-  return sum(f for _, _, f in dot_generals(jax.make_jaxpr(fn)(*args).jaxpr))
+  return sum(d.flops for d in dot_generals(jax.make_jaxpr(fn)(*args).jaxpr))
