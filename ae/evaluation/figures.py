@@ -2,20 +2,25 @@
 reconstructions, the test codes coloured by label (2-D codes only), the learning curves of the
 family's metrics, and whatever `model.figures` adds (the DAE's denoising)."""
 
+import jax
 import numpy as np
 
 from ae import data
 from ae.evaluation import metrics, plots
 
 
+def _reconstruction_means(model, state, images, labels):
+  x = data.preprocess(images)
+  return x, model.likelihood.mean(model.reconstruct(state, x, labels))
+
+
 def run_figures(model, state, history: list, test_split) -> dict:
   """{name: matplotlib Figure}; save each as NAME.png."""
   config = model.config
-  shown = test_split.images[:10]
-  x = data.preprocess(shown)
+  x, means = jax.jit(_reconstruction_means, static_argnums=0)(model, state, test_split.images[:10],
+                                                              test_split.labels[:10])
   figures = {"reconstructions": plots.image_rows(
-      {"input": x, "reconstruction": model.likelihood.mean(
-          model.reconstruct(state, x, test_split.labels[:10]))},
+      {"input": x, "reconstruction": means},
       f"{model.name} on {config.data.dataset}, latent {config.model.latent_dim}")}
   if config.model.latent_dim == 2:
     codes = metrics.Evaluator(model, state).encode(test_split.images, test_split.labels)

@@ -179,6 +179,7 @@ def train_and_evaluate(config, workdir: str, splits: dict | None = None,
     make_epoch = step.make_fed_train_epoch if fed else step.make_train_epoch
     train_epoch = make_epoch(model.train_step(), tc.batch_size, mesh, tc.skip_nonfinite_updates)
     evaluate = step.make_evaluate(model.eval_step, tc.eval_batch_size, mesh)
+    summary_images = jax.jit(model.summary_images)   # One program, not one per operation.
     train_rng, eval_rng = jax.random.split(jax.random.fold_in(jax.random.PRNGKey(tc.seed), 1))
     writer = metric_writers.MultiWriter([
         metric_writers.JsonlWriter(metrics_path), metric_writers.TensorBoardWriter(workdir),
@@ -214,7 +215,7 @@ def train_and_evaluate(config, workdir: str, splits: dict | None = None,
              "num_devices": int(mesh.devices.size)}
       history.append(row)
       writer.write_scalars(epoch, row)
-      writer.write_images(epoch, model.summary_images(state, test_split))
+      writer.write_images(epoch, summary_images(state, test_split))
       writer.flush()
       if manager is None:   # Orbax is imported by then (prefetched during the first compile).
         manager = checkpoints.manager(workdir, tc.keep_checkpoints)
