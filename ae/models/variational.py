@@ -144,17 +144,22 @@ class Variational(base.Model):
       return beta
     return beta * jnp.minimum(1.0, (step + 1) / (warmup * self.steps_per_epoch))
 
-  def _terms(self, params, x, labels, rng, num_samples):
+  def _terms(self, params, x, labels, rng, num_samples, blocked=False):
     """(log p(x | z), log p(z) - log q(z | x), kl) for num_samples z ~ q: [k, B], [k, B], [B]."""
     mean, logvar = self.module.apply(params, x, labels, method=self.module.encode)
     z = gaussians.sample(rng, mean, logvar, num_samples)                 # [k, B, latent]
     log_ratio = gaussians.log_standard_normal(z) - gaussians.log_normal(z, mean, logvar)
-    return self._log_px(params, x, labels, z), log_ratio, gaussians.kl_to_standard_normal(
-        mean, logvar)
+    return (self._log_px(params, x, labels, z, blocked), log_ratio,
+            gaussians.kl_to_standard_normal(mean, logvar))
 
-  def _log_px(self, params, x, labels, z):
-    """log p(x | z) for z [k, B, latent]: [k, B]."""
+  def _log_px(self, params, x, labels, z, blocked=False):
+    """log p(x | z) for z [k, B, latent]: [k, B]. Blocked, the k * B decoder rows go through in
+    blocks of about ROWS_PER_BLOCK (samples_per_block), one after another."""
     k, b = z.shape[:2]
+    s = samples_per_block(k, b) if blocked else k
+    if s < k:
+      return jax.lax.map(lambda zs: self._log_px(params, x, labels, zs),
+                         z.reshape(k // s, s, b, -1)).reshape(k, b)
     tiled = None if labels is None else jnp.tile(labels, k)
     outputs = self.module.apply(params, z.reshape(k * b, -1), tiled, method=self.module.decode)
     return -self.likelihood.nll(jnp.tile(x, (k, 1)), outputs).reshape(k, b)
@@ -178,20 +183,12 @@ class Variational(base.Model):
     return means["loss"], means
 
   def log_importance_weights(self, state, x, labels, rng, num_samples):
-    """The same draws as _terms, decoded in blocks of about ROWS_PER_BLOCK rows: the decoder's
-    matmuls run near this CPU's matmul peak at that size (measured: 189 GFLOP/s for 5,000 rows
-    against 122 for 50,000), and the logits of one block stay in cache."""
-    labels = labels if self.conditional else None
-    mean, logvar = self.module.apply(state.params, x, labels, method=self.module.encode)
-    z = gaussians.sample(rng, mean, logvar, num_samples)                 # [k, B, latent]
-    log_ratio = gaussians.log_standard_normal(z) - gaussians.log_normal(z, mean, logvar)
-    k, b = z.shape[:2]
-    s = samples_per_block(k, b)
-    if s == k:
-      return self._log_px(state.params, x, labels, z) + log_ratio
-    log_px = jax.lax.map(lambda zs: self._log_px(state.params, x, labels, zs),
-                         z.reshape(k // s, s, b, -1))
-    return log_px.reshape(k, b) + log_ratio
+    """log w of _terms' draws, decoded in blocks: at 5,000 rows a block the decoder's matmuls
+    run near this CPU's matmul peak, and whole chunks of 50,000 rows took 1.4x as long
+    (BENCHMARKS.md, `--nll_rows_per_block`)."""
+    log_px, log_ratio, _ = self._terms(state.params, x, labels if self.conditional else None,
+                                       rng, num_samples, blocked=True)
+    return log_px + log_ratio
 
   # --------------------------------------------------------------------------- codes
 
