@@ -300,9 +300,11 @@ def split_holdout(indices, labels, holdout: int, num_classes: int = 10) -> tuple
   ones; the model trains on the kept ones only."""
   indices, labels = np.asarray(indices), np.asarray(labels)
   per_class = holdout // num_classes
-  held = [np.sort(indices[labels[indices] == c])[len(indices[labels[indices] == c]) - per_class:]
-          for c in range(num_classes)] if per_class else []
-  held = np.sort(np.concatenate(held)) if per_class else np.zeros(0, indices.dtype)
+  held = []
+  for c in range(num_classes):
+    mine = np.sort(indices[labels[indices] == c])
+    held.append(mine[max(len(mine) - per_class, 0):])
+  held = np.sort(np.concatenate(held))
   return np.setdiff1d(indices, held), held
 
 

@@ -2,6 +2,8 @@
 reconstructions, the test codes coloured by label (2-D codes only), the learning curves of the
 family's metrics, and whatever `model.figures` adds (the DAE's denoising)."""
 
+import functools
+
 import jax
 import numpy as np
 
@@ -9,7 +11,9 @@ from ae import data
 from ae.evaluation import metrics, plots
 
 
+@functools.partial(jax.jit, static_argnums=0)
 def _reconstruction_means(model, state, images, labels):
+  """(inputs, reconstruction means) of a few images, as one compiled program."""
   x = data.preprocess(images)
   return x, model.likelihood.mean(model.reconstruct(state, x, labels))
 
@@ -17,8 +21,7 @@ def _reconstruction_means(model, state, images, labels):
 def run_figures(model, state, history: list, test_split) -> dict:
   """{name: matplotlib Figure}; save each as NAME.png."""
   config = model.config
-  x, means = jax.jit(_reconstruction_means, static_argnums=0)(model, state, test_split.images[:10],
-                                                              test_split.labels[:10])
+  x, means = _reconstruction_means(model, state, test_split.images[:10], test_split.labels[:10])
   figures = {"reconstructions": plots.image_rows(
       {"input": x, "reconstruction": means},
       f"{model.name} on {config.data.dataset}, latent {config.model.latent_dim}")}
