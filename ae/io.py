@@ -60,8 +60,8 @@ def _atomic_write(path: str, write: Callable[[str], None]) -> None:
 def stderr_kept_on_success():
   """Holds back what is written to file descriptor 2 inside the block (C++ libraries included):
   replayed when the block succeeds, dropped when it raises. Orbax and TensorStore print a
-  traceback per failed write task (and "Event loop is closed" from their threads) when a
-  checkpoint write fails; the typed error raised instead is the one report."""
+  traceback per failed write task when a checkpoint write fails; the typed error raised instead
+  is the one report (and `quiet_closed_event_loops` the callbacks that come after the block)."""
   sys.stderr.flush()
   saved = os.dup(2)
   with tempfile.TemporaryFile() as held:
@@ -80,6 +80,37 @@ def stderr_kept_on_success():
         if text:
           sys.stderr.buffer.write(text)
           sys.stderr.flush()
+
+
+def _is_closed_loop_callback(exc_type, value, tb) -> bool:
+  """True for RuntimeError('Event loop is closed') raised by asyncio's call_soon_threadsafe."""
+  if exc_type is not RuntimeError or str(value) != "Event loop is closed":
+    return False
+  frames = []
+  while tb is not None:
+    frames.append(tb.tb_frame.f_code.co_name)
+    tb = tb.tb_next
+  return "call_soon_threadsafe" in frames
+
+
+def quiet_closed_event_loops() -> None:
+  """Drops one kind of report, and only that kind, from sys.unraisablehook for the rest of the
+  process: RuntimeError('Event loop is closed') raised in asyncio's call_soon_threadsafe.
+  After a checkpoint write fails, TensorStore's writes that were still in flight finish later
+  and call back into orbax's event loop, already closed; TensorStore reports each failed
+  callback as unraisable, a bare traceback, possibly after the run has reported the failure
+  (a busy machine makes that likely). They say nothing the OutputError does not. Idempotent;
+  every other report reaches the hook that was in place."""
+  previous = sys.unraisablehook
+  if getattr(previous, "_ae_quiet_closed_loops", False):
+    return
+
+  def hook(unraisable):
+    if not _is_closed_loop_callback(unraisable.exc_type, unraisable.exc_value,
+                                    unraisable.exc_traceback):
+      previous(unraisable)
+  hook._ae_quiet_closed_loops = True
+  sys.unraisablehook = hook
 
 
 @contextlib.contextmanager

@@ -31,6 +31,7 @@ def _ocp():
   """orbax.checkpoint, imported on first use: its import is not on the way to a run's first step
   (`ae.training.loop` imports it in the background during the first compile)."""
   import orbax.checkpoint as ocp   # pylint: disable=g-import-not-at-top
+  io.quiet_closed_event_loops()
   return ocp
 
 
