@@ -58,17 +58,18 @@ def evaluation_metrics(model, state, test) -> dict:
 def prior_panel(model, state, split, n_prior: int = 5000):
   """(test codes [N, 2], labels [N], prior samples [n_prior, 2]) for `plots.codes_over_prior`."""
   codes = metrics.Evaluator(model, state).encode(split.images)
-  prior = model.prior.sample(jax.random.PRNGKey(0), n_prior)
+  prior = jax.jit(model.prior.sample, static_argnums=1)(jax.random.PRNGKey(0), n_prior)
   return np.asarray(codes), np.asarray(split.labels), np.asarray(prior)
 
 
 def figures(model, state, split) -> dict:
   from ae.evaluation import generative, plots
   names = data.CLASS_NAMES[model.config.data.dataset]
-  mean = lambda z: model.likelihood.mean(model.decode(state, z))
+  mean = lambda z: generative.mean_image(model, state, z, None)   # One program (jitted).
+  sample = jax.jit(model.prior.sample, static_argnums=1)
   if model.categorical:
     k, n = model.num_categories, 10
-    style = model.prior.sample(jax.random.PRNGKey(0), n)
+    style = sample(jax.random.PRNGKey(0), n)
     rows = [mean(jnp.concatenate([jax.nn.one_hot(jnp.full((n,), c), k), style], -1))
             for c in range(k)]
     return {"categories": plots.image_grid(
@@ -85,9 +86,9 @@ def figures(model, state, split) -> dict:
   key = jax.random.PRNGKey(1)
   if model.label_prior:
     labels = jnp.repeat(jnp.arange(len(names)), 10)
-    z, row_labels = model.prior.sample_given_labels(key, labels), names
+    z, row_labels = jax.jit(model.prior.sample_given_labels)(key, labels), names
   else:
-    z, row_labels = model.prior.sample(key, 100), None
+    z, row_labels = sample(key, 100), None
   out["samples"] = plots.image_grid(np.asarray(mean(z)).reshape(10, 10, -1),
                                     f"{model.name}: decoder means at samples of the "
                                     f"{prior_name} prior", row_labels)
