@@ -71,7 +71,7 @@ def interpolation(model, state, split, steps: int = 10):
   z = model.encode(state, x, y)
   t = jnp.linspace(0, 1, steps)[:, None]
   latent = mean_image(model, state, (1 - t) * z[0] + t * z[1],
-                       jnp.where(t[:, 0] < 0.5, y[0], y[1]))
+                      jnp.where(t[:, 0] < 0.5, y[0], y[1]))
   pixel = (1 - t) * x[0] + t * x[1]
   return plots.image_grid(np.stack([latent, pixel]), f"{model.name}: from one test image to "
                           "another", ["latent path", "pixel blend"],
