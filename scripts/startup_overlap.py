@@ -11,28 +11,16 @@ both modes). It does not turn on the compilation cache, so every compile is cold
 """
 import sys
 import threading
-import time
 
-T0 = time.perf_counter()
-
-
-def mark(what: str) -> None:
-  print(f"{time.perf_counter() - T0:6.3f} s  {what}", flush=True)
-
+import startup_phases   # Starts the clock; its reference_vae() is the shared set-up.
+from startup_phases import mark  # noqa: E402
 
 import jax  # noqa: E402
-from ae import models  # noqa: E402
-from ae.training import config as config_lib, loop, sharding, step  # noqa: E402
-from experiments.configs import vae_torch_reference  # noqa: E402
+from ae.training import sharding, step  # noqa: E402
 
 if sys.argv[1:] not in (["serial"], ["overlapped"]):
   sys.exit("usage: python scripts/startup_overlap.py serial|overlapped")
-mark("imports")
-config = config_lib.validate(vae_torch_reference.get_config())
-splits = loop.load_splits(config)
-mark("Fashion-MNIST loaded")
-model = models.build(config)
-model.attach_training_data(splits["train"])
+config, splits, model = startup_phases.reference_vae()
 init = jax.jit(model.init_state, out_shardings=sharding.replicated(sharding.data_mesh()))
 key = jax.random.PRNGKey(config.train.seed)
 epoch = step.make_train_epoch(model.train_step(), config.train.batch_size)
