@@ -213,9 +213,23 @@ def load_idx_dir(directory: str, split: str, max_items: Optional[int] = None) ->
 # ----------------------------------------------------------------------------- tfds
 
 
+def _is_network_error(e: BaseException) -> bool:
+  """A failure of the network layer (requests' or the standard library's), anywhere in the
+  chain of causes tfds wraps it in."""
+  seen = set()
+  while e is not None and id(e) not in seen:
+    seen.add(id(e))
+    if type(e).__module__.startswith(("requests", "urllib3")) or isinstance(
+        e, (ConnectionError, TimeoutError)):
+      return True
+    e = e.__cause__ or e.__context__
+  return False
+
+
 def load_tfds(name: str, split: str, tfds_data_dir: Optional[str] = None) -> Split:
   """Loads a split through tensorflow-datasets (downloads it when online)."""
   import tensorflow_datasets as tfds  # Imported lazily: TF costs seconds of start-up.
+  tfds.disable_progress_bar()
   try:
     ds = tfds.load(name, split=split, data_dir=tfds_data_dir, shuffle_files=False)
     images, labels = [], []
@@ -225,6 +239,8 @@ def load_tfds(name: str, split: str, tfds_data_dir: Optional[str] = None) -> Spl
       labels.append(batch["label"])
   except Exception as e:  # tfds raises many types (network, missing builder files, ...).
     first_line = str(e).strip().splitlines()[0] if str(e).strip() else type(e).__name__
+    if _is_network_error(e):
+      first_line = f"no network: {first_line[:300]}"
     hint = ("apt-get install dataset-fashion-mnist, or " if name == "fashion_mnist" else "")
     raise DataError(
         f"{name}/{split} is not available offline and tfds could not download it ({first_line}); "

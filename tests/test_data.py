@@ -122,7 +122,7 @@ def test_tfds_failure_is_one_clear_sentence(monkeypatch):
     raise ConnectionError("Failed to resolve host\nsecond line")
 
   monkeypatch.setattr(tfds, "load", offline)
-  with pytest.raises(data.DataError, match=r"not available offline.*\(Failed to resolve host\); "
+  with pytest.raises(data.DataError, match=r"not available offline.*\(no network: Failed to resolve host\); "
                      "apt-get install dataset-fashion-mnist"):
     data.load_tfds("fashion_mnist", "train")
 
@@ -136,8 +136,20 @@ def test_real_mnist_test_split():
   digest = hashlib.sha256(bytes([0, 0, 8, 3]) + (10000).to_bytes(4, "big")
                           + (28).to_bytes(4, "big") * 2 + split.images.tobytes()).hexdigest()
   assert digest == "0fa7898d509279e482958e8ce81c8e77db3f2f8254e26661ceb7762c4d494ce7", header
-  with pytest.raises(data.DataError, match="train-images-idx3-ubyte"):
-    data.load("mnist", "train", SHARED_MNIST)
+
+
+@pytest.mark.skipif(not os.path.isdir(SHARED_MNIST), reason="../shared/data/mnist not present")
+def test_real_mnist_train_split():
+  """The full training split (new in ../shared): MNIST's class counts, its mean pixel and the
+  SHA-256 that ../shared/data/README.md lists for the decompressed images file."""
+  split = data.load("mnist", "train", SHARED_MNIST)
+  assert split.images.shape == (60000, 28, 28, 1)
+  assert np.bincount(split.labels).tolist() == [5923, 6742, 5958, 6131, 5842, 5421, 5918,
+                                                6265, 5851, 5949]
+  assert abs(float(split.images.mean()) - 33.318) < 1e-3
+  digest = hashlib.sha256(bytes([0, 0, 8, 3]) + (60000).to_bytes(4, "big")
+                          + (28).to_bytes(4, "big") * 2 + split.images.tobytes()).hexdigest()
+  assert digest == "ba891046e6505d7aadcbbe25680a0738ad16aec93bde7f9b65e87a2fc25776db"
 
 
 def test_preprocessing():
