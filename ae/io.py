@@ -9,6 +9,7 @@ A write that the system refuses (a full disk, a quota, a read-only directory) ra
 
 import contextlib
 import errno
+import fcntl
 import json
 import math
 import os
@@ -113,6 +114,14 @@ def quiet_closed_event_loops() -> None:
   sys.unraisablehook = hook
 
 
+_DEFERRING = 0   # how many signals_deferred blocks are open (a checkpoint being written)
+
+
+def deferring() -> bool:
+  """True while a `signals_deferred` block runs (a signal must wait for it)."""
+  return _DEFERRING > 0
+
+
 @contextlib.contextmanager
 def signals_deferred(signums=(signal.SIGINT, signal.SIGTERM)):
   """Holds SIGINT and SIGTERM until the block ends, then delivers the first one to the handler
@@ -121,6 +130,8 @@ def signals_deferred(signums=(signal.SIGINT, signal.SIGTERM)):
   if threading.current_thread() is not threading.main_thread():
     yield
     return
+  global _DEFERRING
+  _DEFERRING += 1
   pending = []
   old = {s: signal.getsignal(s) for s in signums}
   for s in signums:
@@ -128,6 +139,7 @@ def signals_deferred(signums=(signal.SIGINT, signal.SIGTERM)):
   try:
     yield
   finally:
+    _DEFERRING -= 1
     for s, handler in old.items():
       signal.signal(s, handler)
     if pending:
@@ -136,6 +148,63 @@ def signals_deferred(signums=(signal.SIGINT, signal.SIGTERM)):
         handler(pending[0], None)
       elif handler == signal.SIG_DFL:
         os.kill(os.getpid(), pending[0])
+
+
+LOCK_NAME = ".ae-lock"
+_HELD = {}   # realpath of a locked directory -> its open lock file (held until the process ends)
+
+
+class Locked(Exception):
+  """Another live process holds the directory's lock: `holder` is what it wrote there (its pid,
+  binary and command), as far as it could be read."""
+
+  def __init__(self, directory: str, holder: dict):
+    super().__init__(directory)
+    self.directory, self.holder = directory, holder
+
+
+def _read_lock(f) -> dict:
+  f.seek(0)
+  try:
+    holder = json.loads(f.read() or "{}")
+  except ValueError:
+    return {}
+  return holder if isinstance(holder, dict) else {}
+
+
+def lock_directory(directory: str, binary: str, command: str, claim: bool = True) -> dict:
+  """Takes the exclusive OS lock (flock) of `directory` for the rest of this process: the kernel
+  releases it when the process ends, however it ends (kill -9 included), so a lock is never
+  stale. Raises `Locked` when another process holds it. The lock file, DIRECTORY/.ae-lock, says
+  who holds it ({"pid", "binary", "command"}) and which binary first wrote the directory
+  ("owner", kept across holders; a binary that does not `claim` the directory, a reader that adds
+  its own files, leaves it unset). Returns what it held before (empty for a new directory).
+  Taking a lock this process already holds is a no-op."""
+  key = os.path.realpath(directory)
+  if key in _HELD:
+    return _read_lock(_HELD[key])
+  path = os.path.join(directory, LOCK_NAME)
+  f = open(path, "a+")
+  try:
+    fcntl.flock(f.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+  except OSError as e:
+    holder = _read_lock(f)
+    f.close()
+    if e.errno in (errno.EWOULDBLOCK, errno.EAGAIN, errno.EACCES):
+      raise Locked(directory, holder) from None
+    raise
+  before = _read_lock(f)
+  now = {"owner": before.get("owner") or (binary if claim else None), "pid": os.getpid(), "binary": binary,
+         "command": command}
+  try:
+    f.seek(0)
+    f.truncate()
+    f.write(json.dumps(now) + "\n")
+    f.flush()
+  except OSError:   # A full disk: the lock is held all the same; only who holds it is unsaid.
+    pass
+  _HELD[key] = f
+  return before
 
 
 def _to_python(x):

@@ -10,6 +10,8 @@ import signal
 import subprocess
 import sys
 import tempfile
+import threading
+import time
 from typing import Callable, Sequence
 
 # TensorFlow only backs tfds here (no computing), so its C++ start-up notes are noise; TF 2.21
@@ -79,11 +81,13 @@ class RunError(Exception):
 
 
 def _error_exit(message: str):
+  _SAID.append(message)
   sys.stderr.write(f"error: {message}\n")
   sys.exit(USAGE_EXIT)
 
 
 def _usage_exit(message: str):
+  _SAID.append(message)
   sys.stderr.write(f"FATAL Flags parsing error: {message}\n"
                    "Pass --helpshort or --helpfull to see help on flags.\n")
   sys.exit(USAGE_EXIT)
@@ -201,6 +205,46 @@ def _raise_interrupted(signum, frame):
   raise Interrupted(signal.Signals(signum).name)
 
 
+SIGNAL_GRACE_S = 5.0   # how long the main thread has to act on a signal before the watchdog
+_SAID = []             # set once the run's last sentence is written
+
+
+def _watch_signals(grace_s: float = SIGNAL_GRACE_S) -> None:
+  """A backstop for SIGINT/SIGTERM during long compiled work. Python runs a signal handler only
+  between bytecodes of the main thread, so while that thread waits inside XLA (a long compile or
+  computation) the handler is held up. The signal also wakes this thread (signal.set_wakeup_fd);
+  if the process has not ended `grace_s` later (and no checkpoint is being written: those are
+  finished first, `io.signals_deferred`), it writes the run's sentence and ends the process with
+  exit 2 (os._exit: the main thread is inside C++). Every output is written atomically, so what
+  is in the workdir is whole. A TPU pod's preemption notice gives about 30 s."""
+  if threading.current_thread() is not threading.main_thread():
+    return
+  read, write = os.pipe()
+  os.set_blocking(write, False)
+  try:
+    signal.set_wakeup_fd(write, warn_on_full_buffer=False)
+  except (ValueError, OSError):
+    return
+
+  def watch():
+    while True:
+      signum = os.read(read, 1)[0]
+      if signum not in (signal.SIGINT, signal.SIGTERM):
+        continue
+      deadline = time.monotonic() + grace_s
+      while time.monotonic() < deadline or io.deferring():
+        time.sleep(0.05)
+      if not _SAID:
+        try:
+          fix = FIXES["resume"]()
+        except Exception:  # noqa: BLE001 (a sentence must still come out)
+          fix = "run the same command again"
+        os.write(2, f"error: interrupted by {signal.Signals(signum).name}; {fix}.\n".encode())
+      os._exit(USAGE_EXIT)
+
+  threading.Thread(target=watch, name="ae-signal-watchdog", daemon=True).start()
+
+
 def run(main: Callable[[Sequence[str]], object],
         diverged_fix: Callable[[], str] = lambda: "lower the learning rate and train again.",
         ) -> None:
@@ -212,6 +256,7 @@ def run(main: Callable[[Sequence[str]], object],
       absl_logging.set_verbosity(absl_logging.WARNING)
     for signum in (signal.SIGINT, signal.SIGTERM):   # SIGTERM: how TPU pods preempt.
       signal.signal(signum, _raise_interrupted)
+    _watch_signals()
     try:
       if len(argv) > 1:
         raise app.UsageError(f"unexpected arguments {argv[1:]}; every option is a --flag.")
@@ -264,20 +309,67 @@ def run_command(command: Sequence[str]) -> subprocess.CompletedProcess:
   return result
 
 
-def prepare_workdir(workdir: str) -> str:
-  """Creates workdir and checks that it can be written; a usage error names --workdir if not."""
+# Which binaries may write into a workdir that another binary first wrote: evaluate adds
+# eval.json and its figures to a training run; every other binary keeps to its own workdirs.
+MAY_TAKE_OVER = {"train": {"evaluate"}}
+
+
+def binary_name() -> str:
+  """This binary's module name (train for python -m experiments.train)."""
+  main = sys.modules.get("__main__")
+  return os.path.splitext(os.path.basename(getattr(main, "__file__", None) or "python"))[0]
+
+
+def _command() -> str:
+  return " ".join(["python -m experiments." + binary_name(), *sys.argv[1:]])[:500]
+
+
+def prepare_workdir(workdir: str, flag: str = "workdir", lock: bool = True) -> str:
+  """Creates workdir, checks that it can be written and takes its lock for the whole run (see
+  `io.lock_directory`; under jax.distributed only process 0 takes it). A usage error names
+  --`flag` when the directory cannot be written, when another process holds it (its PID named)
+  or when another binary wrote it (a training run is written by train and evaluate only)."""
   if not workdir:
-    raise usage_error("workdir", "is required: name a directory for the outputs.")
+    raise usage_error(flag, "is required: name a directory for the outputs.")
   if os.path.exists(workdir) and not os.path.isdir(workdir):
-    raise usage_error("workdir", f"{workdir} is a file, not a directory; choose a directory.")
+    raise usage_error(flag, f"{workdir} is a file, not a directory; choose a directory.")
+  name_max = os.pathconf("/", "PC_NAME_MAX") if hasattr(os, "pathconf") else 255
+  long_part = next((p for p in workdir.split(os.sep) if len(p.encode()) > name_max), None)
+  if long_part is not None or len(os.path.abspath(workdir).encode()) >= 4096:
+    raise usage_error(flag, f"{workdir[:60]}... is longer than the file system allows "
+                      f"({name_max} bytes a name, 4095 a path); choose a shorter path.")
   try:
     os.makedirs(workdir, exist_ok=True)
     with tempfile.NamedTemporaryFile(dir=workdir, prefix=".probe-"):
       pass
   except OSError as e:
-    raise usage_error("workdir", f"{workdir} cannot be written ({e.strerror}); "
+    raise usage_error(flag, f"{workdir} cannot be written ({e.strerror}); "
                       "choose a directory you can write to.") from e
+  if lock and not (jax.distributed.is_initialized() and jax.process_index() != 0):
+    _lock(workdir, flag)
   return workdir
+
+
+def _lock(workdir: str, flag: str) -> None:
+  binary = binary_name()
+  try:
+    claims = not any(binary in others for others in MAY_TAKE_OVER.values())
+    before = io.lock_directory(workdir, binary, _command(), claim=claims)
+  except io.Locked as e:
+    pid = e.holder.get("pid", "unknown")
+    what = f" (python -m experiments.{e.holder['binary']})" if e.holder.get("binary") else ""
+    raise usage_error(flag, f"{workdir} is in use by process {pid}{what}; wait for it to end "
+                      f"or stop it (kill {pid}), or choose another --{flag}.") from None
+  except OSError as e:
+    raise usage_error(flag, f"{workdir} cannot be locked ({e.strerror}); choose a directory on "
+                      "a local file system you can write to.") from e
+  owner = before.get("owner")
+  if owner is None and os.path.exists(os.path.join(workdir, "config.json")) and os.path.isdir(
+      os.path.join(workdir, "checkpoints")):
+    owner = "train"   # a training run written before workdirs recorded their owner
+  if owner and owner != binary and binary not in MAY_TAKE_OVER.get(owner, ()):
+    raise usage_error(flag, f"{workdir} holds the outputs of python -m experiments.{owner}, "
+                      f"which experiments.{binary} would overwrite; choose another --{flag}.")
 
 
 def flag_dict() -> dict:

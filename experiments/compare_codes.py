@@ -58,7 +58,7 @@ def main(argv):
   except KeyError as e:
     raise DataError(f"unknown dataset {dataset!r}") from e
   directory = os.path.dirname(OUT.value) or "."
-  cli.prepare_workdir(directory)
+  cli.prepare_workdir(directory, lock=False)   # one figure in a shared directory
   io.save_figure(plots.codes_over_prior(panels, names, "test codes over samples of each "
                                         "model's prior"), OUT.value)
   print(f"wrote {OUT.value}")

@@ -70,8 +70,10 @@ def main(argv):
     raise cli.usage_error("workdir", f"{WORKDIR.value} is not a directory; name the workdir "
                           "of a training run.")
   workdir = WORKDIR.value
+  # Read-only outputs are refused before any computation, and the run's lock is taken before its
+  # checkpoint is read: a run still being trained is refused (its checkpoints change under it).
+  cli.prepare_workdir(workdir)
   config, model, state = load_run(workdir)
-  cli.prepare_workdir(workdir)   # Read-only outputs are refused before any computation.
   splits = loop.load_splits(config)
   if not ALLOW_OTHER_DATA.value:
     loop.check_data(workdir, splits)

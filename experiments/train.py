@@ -21,6 +21,7 @@ batch, and process 0 writes the run's records.
 """
 
 import os
+import sys
 
 from absl import flags
 from ml_collections import config_flags
@@ -45,6 +46,10 @@ NUM_PROCESSES = flags.DEFINE_integer(
 PROCESS_ID = flags.DEFINE_integer(
     "process_id", None, "This process's index in the job (default: $JAX_PROCESS_ID, else 0).",
     lower_bound=0)
+DISTRIBUTED_TIMEOUT = flags.DEFINE_float(
+    "distributed_timeout", 60.0, "Seconds to wait at start-up for every process of a "
+    "multi-process job; a job whose peers never come ends after it (exit 2).")
+cli.require_positive("distributed_timeout", high=86400)
 DISTRIBUTED_AUTO = flags.DEFINE_bool(
     "distributed_auto", False, "Join the multi-process job that JAX detects by itself (Cloud TPU "
     "pods, SLURM) instead of the three flags above.")
@@ -52,9 +57,12 @@ cli.SETTING_FLAGS["data_dir"] = "--config.data.data_dir"
 
 
 def join_job() -> None:
-  """Joins the multi-process job the flags describe, if any (before any device is touched)."""
+  """Joins the multi-process job the flags describe, if any (before any device is touched).
+  The address is checked before JAX sees it; a job whose peers do not come within
+  --distributed_timeout, a failed start and a signal during the wait each end the process in
+  one sentence with exit 2 (os._exit: JAX's waiting thread is still inside C++)."""
   if DISTRIBUTED_AUTO.value:
-    distributed.initialize()
+    _start(None, None, None, "the job JAX detected")
     return
   count = _flag_or_env(NUM_PROCESSES, "num_processes", "JAX_NUM_PROCESSES", 1)
   index = _flag_or_env(PROCESS_ID, "process_id", "JAX_PROCESS_ID", 0)
@@ -63,11 +71,48 @@ def join_job() -> None:
   if not 0 <= index < count:
     raise cli.usage_error("process_id", f"{index} is not below --num_processes={count}; "
                           f"number the processes 0 to {count - 1}.")
-  if not COORDINATOR.value or ":" not in COORDINATOR.value:
-    raise cli.usage_error("coordinator_address", f"{COORDINATOR.value!r} must be host:port of "
-                          "process 0, as in --coordinator_address=10.0.0.1:1234, when "
-                          "--num_processes is above 1.")
-  distributed.initialize(COORDINATOR.value, count, index)
+  if not COORDINATOR.value:
+    raise cli.usage_error("coordinator_address", "is required when --num_processes is above 1: "
+                          "give host:port of process 0, as in "
+                          "--coordinator_address=10.0.0.1:1234.")
+  try:
+    _, port = distributed.parse_address(COORDINATOR.value)
+  except ValueError as e:
+    raise cli.usage_error("coordinator_address", f"{e}; give host:port of process 0, as in "
+                          "--coordinator_address=10.0.0.1:1234.") from None
+  if index == 0:   # Process 0 hosts the coordination service on that port, on this machine.
+    try:
+      distributed.check_port_free(port)
+    except OSError as e:
+      raise cli.usage_error("coordinator_address", f"port {port} cannot be used on this "
+                            f"machine ({e.strerror}); process 0 hosts the job there, so choose "
+                            "a free port for every process.") from None
+  _start(COORDINATOR.value, count, index,
+         f"process {index} of {count}, coordinator {COORDINATOR.value}")
+
+
+def _start(address, count, index, which: str) -> None:
+  timeout = DISTRIBUTED_TIMEOUT.value
+  try:
+    distributed.initialize(address, count, index, timeout_s=timeout)
+    return
+  except distributed.StartTimeout:
+    message = (f"the job's processes did not all join within --distributed_timeout="
+               f"{timeout:g} s ({which}); start every process of the job with the same "
+               "--coordinator_address, check that process 0's host and port are reachable "
+               "from every host, or raise --distributed_timeout.")
+  except KeyboardInterrupt as e:   # Interrupted: SIGINT or SIGTERM during the wait.
+    name = getattr(e, "signal_name", "SIGINT")
+    message = (f"interrupted by {name} while waiting for the job's processes ({which}); "
+               "nothing was written; run the same command again.")
+  except Exception as e:  # noqa: BLE001 (JAX's runtime errors have no narrower common type)
+    first = str(e).strip().splitlines()[0] if str(e).strip() else type(e).__name__
+    message = (f"the multi-process job could not start ({which}: {first[:300]}); check "
+               "--coordinator_address, --num_processes and --process_id on every host.")
+  sys.stdout.flush()
+  sys.stderr.write(f"error: {message}\n")
+  sys.stderr.flush()
+  os._exit(cli.USAGE_EXIT)
 
 
 def _flag_or_env(flag, name: str, variable: str, default: int) -> int:

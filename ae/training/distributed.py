@@ -16,19 +16,93 @@ on TPU) carry the gradient all-reduce.
                               `jax.make_array_from_process_local_data`)
 """
 
+import errno
+import ipaddress
+import re
+import socket
+import threading
+import time
+
 import jax
 import numpy as np
 from jax.sharding import NamedSharding, PartitionSpec
 
 from ae.training import sharding
 
+_HOSTNAME = re.compile(r"^(?=.{1,253}$)([A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?)"
+                       r"(\.[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*\.?$")
+# JAX's own deadline is set this much past ours: its expiry aborts the process from C++ (a
+# LOG(FATAL) with a stack trace), so ours must always come first.
+_JAX_DEADLINE_MARGIN_S = 120
+
+
+def parse_address(address: str) -> tuple[str, int]:
+  """(host, port) of "host:port" ("[v6]:port" for IPv6); ValueError saying what is wrong."""
+  match = re.fullmatch(r"\[([0-9A-Fa-f:.]+)\]:(\d+)|([^:\[\]\s]+):(\d+)", address or "")
+  if not match:
+    raise ValueError(f"{address!r} is not host:port (as in 10.0.0.1:1234, or [::1]:1234)")
+  host, port = (match.group(1), match.group(2)) if match.group(1) else match.group(3, 4)
+  if match.group(1):
+    try:
+      ipaddress.IPv6Address(host)
+    except ValueError:
+      raise ValueError(f"{host!r} is not an IPv6 address") from None
+  elif not _HOSTNAME.match(host):
+    raise ValueError(f"{host!r} is not a host name or an IPv4 address")
+  if not 1 <= int(port) <= 65535:
+    raise ValueError(f"port {port} is outside 1-65535")
+  return host, int(port)
+
+
+def check_port_free(port: int) -> None:
+  """OSError(EADDRINUSE) when another program on this machine listens on `port` (process 0
+  hosts JAX's coordination service there, on every interface)."""
+  for family, host in ((socket.AF_INET6, "::"), (socket.AF_INET, "0.0.0.0")):
+    try:
+      with socket.socket(family, socket.SOCK_STREAM) as s:
+        s.bind((host, port))
+      return
+    except OSError as e:
+      if e.errno == errno.EADDRINUSE:
+        raise
+      if family == socket.AF_INET:
+        raise
+
+
+class StartTimeout(Exception):
+  """The job's other processes did not come within the start-up timeout."""
+
 
 def initialize(coordinator_address: str | None = None, num_processes: int | None = None,
-               process_id: int | None = None) -> None:
-  """Joins a multi-process job. None values are found by JAX itself (Cloud TPU, SLURM)."""
+               process_id: int | None = None, timeout_s: float = 60.0,
+               poll_s: float = 0.1) -> None:
+  """Joins a multi-process job; None values are found by JAX itself (Cloud TPU, SLURM). JAX
+  waits for every process inside C++, where no Python signal handler runs and where its own
+  deadline ends in an abort, so the wait runs in a thread while this (the main) thread polls:
+  SIGINT/SIGTERM handlers run within `poll_s`, and after `timeout_s` this raises StartTimeout.
+  After StartTimeout (or an exception a handler raised) the JAX thread is still blocked in C++:
+  the caller must end the process with os._exit, not a normal interpreter shutdown."""
   jax.config.update("jax_cpu_collectives_implementation", "gloo")
-  jax.distributed.initialize(coordinator_address=coordinator_address,
-                             num_processes=num_processes, process_id=process_id)
+  failure = []
+
+  def join():
+    try:
+      jax.distributed.initialize(
+          coordinator_address=coordinator_address, num_processes=num_processes,
+          process_id=process_id,
+          initialization_timeout=int(timeout_s) + _JAX_DEADLINE_MARGIN_S)
+    except BaseException as e:  # noqa: B036 (reported to the main thread)
+      failure.append(e)
+
+  thread = threading.Thread(target=join, name="jax-distributed-initialize", daemon=True)
+  thread.start()
+  deadline = time.monotonic() + timeout_s
+  while thread.is_alive():
+    if time.monotonic() > deadline:
+      raise StartTimeout()
+    thread.join(poll_s)
+  if failure:
+    raise failure[0]
 
 
 def is_primary() -> bool:
