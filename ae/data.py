@@ -21,6 +21,7 @@ uint8 images become model inputs, in training and in evaluation alike.
 
 import gzip
 import hashlib
+import logging
 import os
 import struct
 import zlib
@@ -230,6 +231,9 @@ def load_tfds(name: str, split: str, tfds_data_dir: Optional[str] = None) -> Spl
   """Loads a split through tensorflow-datasets (downloads it when online)."""
   import tensorflow_datasets as tfds  # Imported lazily: TF costs seconds of start-up.
   tfds.disable_progress_bar()
+  # urllib3 logs a warning per retry of every file when the network is down (40 lines here);
+  # the one sentence below says it.
+  logging.getLogger("urllib3").setLevel(logging.ERROR)
   try:
     ds = tfds.load(name, split=split, data_dir=tfds_data_dir, shuffle_files=False)
     images, labels = [], []
@@ -266,6 +270,28 @@ def resolve_data_dir(name: str, data_dir: Optional[str]) -> Optional[str]:
   return sub if os.path.isdir(sub) else data_dir
 
 
+# SHA-256 of the first 100 images (uint8 bytes, 28x28) of each real dataset's splits: files of
+# one dataset given under the other's name are recognised (the two share their file names).
+KNOWN_FIRST_100 = {
+    "c8d7b3ac57a59fa463cbbcdc21a53485e2990f12ca46d0fef62dd86cadfd67a3": ("mnist", "train"),
+    "8a004a2f81a80f4866259cbb77cf37af89315036b298b250b4d45c24aaa92048": ("mnist", "test"),
+    "9fd5e05238929f78618002dd971c29d7154e418c5e6c5159dcbc48bead93a90f": ("fashion_mnist", "train"),
+    "d8c9b85550f6c8fa33478e27cb3fe70fd34b4cc96e6ab91b911853b51fb3d527": ("fashion_mnist", "test"),
+}
+
+
+def check_identity(name: str, split: str, result: Split) -> None:
+  """DataError when `result` is recognisably another dataset's files (KNOWN_FIRST_100)."""
+  if result.images.shape[0] < 100 or result.images.shape[1:] != (28, 28, 1):
+    return
+  digest = hashlib.sha256(np.ascontiguousarray(result.images[:100]).tobytes()).hexdigest()
+  other = KNOWN_FIRST_100.get(digest)
+  if other and other[0] != name:
+    raise DataError(f"{result.source} holds {other[0]}'s {other[1]} images, not {name}'s (its "
+                    f"first 100 images are {other[0]}'s); choose the dataset {other[0]}, or "
+                    f"point {{data_dir}} at {name}'s files.")
+
+
 def load(name: str, split: str, data_dir: Optional[str] = None,
          max_examples: Optional[int] = None) -> Split:
   """Returns `split` of dataset `name` as uint8 images [N,28,28,1] and int32 labels [N]."""
@@ -277,6 +303,7 @@ def load(name: str, split: str, data_dir: Optional[str] = None,
   if directory is None and name in DEBIAN_DIRS and os.path.isdir(DEBIAN_DIRS[name]):
     directory = DEBIAN_DIRS[name]
   result = load_idx_dir(directory, split, max_examples) if directory else load_tfds(name, split)
+  check_identity(name, split, result)
   return result.head(max_examples)
 
 

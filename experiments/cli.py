@@ -24,6 +24,7 @@ from absl import logging as absl_logging  # noqa: E402
 import jax  # noqa: E402
 
 from ae import io  # noqa: E402
+from ae.training import memory  # noqa: E402
 from ae.errors import (AEError, CheckpointError, ConfigError, DataError,  # noqa: E402
                        DataMismatchError, DivergedError, Interrupted, MismatchError, OutputError,
                        ResultError)
@@ -104,36 +105,81 @@ def _parse_flags(argv: Sequence[str]):
       _usage_exit(f"{bad_number.group(1)}: {bad_number.group(2)!r} is not {kind}; give "
                   f"{kind}.")
     _usage_exit(str(e))
-  except (AttributeError, KeyError) as e:   # ml_collections: an override of an unknown field.
-    inner = e.args[0] if e.args else e
-    while isinstance(inner, BaseException) and inner.args:   # AttributeError(KeyError(...))
-      inner = inner.args[0]
-    text = str(inner)
-    quoted = re.findall(r"'([^']+)'", text)
-    field = quoted[0] if quoted else text.strip("\"'").splitlines()[0]
-    typed = [a.split("=")[0] for a in argv[1:] if field in a.split("=")[0].split(".")[1:]]
-    hint = re.search(r'Did you mean "([^"]+)"', text)
-    _usage_exit(f"{typed[0] if typed else field}: no such field in the config"
-                f"{f' (did you mean {hint.group(1)}?)' if hint else ''}; check its spelling "
-                "against the config file.")
-  except (OSError, ImportError, SyntaxError, ValueError, TypeError) as e:   # A bad config file.
-    _usage_exit(f"--config: the config could not be loaded ({type(e).__name__}: "
-                f"{str(e).strip().splitlines()[-1] if str(e).strip() else ''}); name a file in "
-                "experiments/configs/, such as --config=experiments/configs/ae.py, or a preset "
-                "of quick.py by model name, such as --config=experiments/configs/quick.py:vae.")
+  except Exception as e:  # noqa: BLE001 (a config file can raise anything)
+    _config_error_exit(e, argv)
+
+
+def _config_files(argv: Sequence[str]) -> list:
+  """The config files named by --config-like flags in argv (without their :argument)."""
+  found = re.findall(r"^--\w*config=([^:\n]+)", "\n".join(argv[1:]), re.M)
+  return [os.path.abspath(f) for f in found]
+
+
+def _raised_in(e: BaseException, files: list) -> bool:
+  tb = e.__traceback__
+  while tb is not None:
+    if os.path.abspath(tb.tb_frame.f_code.co_filename) in files:
+      return True
+    tb = tb.tb_next
+  return False
+
+
+def _config_error_exit(e: Exception, argv: Sequence[str]):
+  """One sentence for a config file that fails while the flags are parsed: its own error (any
+  type), a missing get_config, or an override of a field that does not exist."""
+  files = _config_files(argv)
+  text = str(e).strip().splitlines()[-1] if str(e).strip() else ""
+  if "get_config" in str(e) and isinstance(e, AttributeError):
+    _usage_exit(f"--config: {files[0] if files else 'the file'} has no get_config() function; "
+                "define get_config() returning an ml_collections.ConfigDict, as "
+                "experiments/configs/ae.py does.")
+  if _raised_in(e, files) or not isinstance(e, (AttributeError, KeyError)):
+    _usage_exit(f"--config: the config could not be loaded ({type(e).__name__}: {text}); name "
+                "a file in experiments/configs/, such as --config=experiments/configs/ae.py, or "
+                "a preset of quick.py by model name, such as "
+                "--config=experiments/configs/quick.py:vae.")
+  # ml_collections: an override of an unknown field.
+  inner = e.args[0] if e.args else e
+  while isinstance(inner, BaseException) and inner.args:   # AttributeError(KeyError(...))
+    inner = inner.args[0]
+  text = str(inner)
+  quoted = re.findall(r"'([^']+)'", text)
+  field = quoted[0] if quoted else text.strip("\"'").splitlines()[0]
+  typed = [a.split("=")[0] for a in argv[1:] if field in a.split("=")[0].split(".")[1:]]
+  hint = re.search(r'Did you mean "([^"]+)"', text)
+  _usage_exit(f"{typed[0] if typed else field}: no such field in the config"
+              f"{f' (did you mean {hint.group(1)}?)' if hint else ''}; check its spelling "
+              "against the config file.")
 
 
 def config_value(holder):
-  """The ConfigDict of a config_flags flag; a usage error naming --config if it cannot load."""
+  """The ConfigDict of a config_flags flag; a usage error naming --config if it cannot load, or
+  if its get_config() returned something other than a ConfigDict."""
+  import ml_collections
+  source = getattr(FLAGS[holder.name], "config_filename", None) or "the config file"
+  returned = lambda what: usage_error(holder.name, f"get_config() in {source} "
+                                      f"returned {what}, not an ml_collections.ConfigDict; "
+                                      "return one, as experiments/configs/ae.py does.")
   try:
     value = holder.value
+    if type(value).__name__ == "_ErrorConfig":   # ml_collections' deferred load failure
+      value.keys()
+    if value is not None and not isinstance(value, ml_collections.ConfigDict):
+      kind = type(value).__name__
+      raise returned(f"{'an' if kind[0] in 'aeiou' else 'a'} {kind}")
     if value is not None:
       value.keys()   # A config that failed to load raises only when it is first used.
+  except app.UsageError:
+    raise
   except Exception as e:  # ml_collections defers load failures (IOError, ImportError, ...).
+    if "Unexpected None value" in str(e):
+      raise returned("None") from None
     lines = [l.strip() for l in str(e).strip().splitlines() if l.strip()]
     raise usage_error("config", f"the config could not be loaded ({type(e).__name__}: "
                       f"{lines[-1] if lines else ''}); name a file in experiments/configs/, "
                       "such as --config=experiments/configs/ae.py.") from e
+  if value is None and holder.present:
+    raise returned("None")
   if value is None:
     raise usage_error("config", "is required: name a config file, such as "
                       "--config=experiments/configs/ae.py.")
@@ -198,6 +244,14 @@ def check_numeric_flags() -> None:
         if not low <= v <= high:
           raise usage_error(flag.name, f"{v} is out of range; give a value from {low} to "
                             f"{high}.")
+
+
+def _out_of_memory(e: BaseException) -> str:
+  first = next((line.strip() for line in str(e).splitlines() if line.strip()), type(e).__name__)
+  free, where = memory.available()
+  return (f"the run ran out of memory ({first[:200]}; {memory.human(free)} free in {where}); "
+          f"lower the sizes it holds at once (batch sizes, widths, sample counts), or free "
+          f"memory; {FIXES['resume']()}.")
 
 
 def _raise_interrupted(signum, frame):
@@ -286,6 +340,12 @@ def run(main: Callable[[Sequence[str]], object],
                   "or an underflow): bring the settings back toward their defaults.")
     except (RunError, AEError) as e:
       _error_exit(f"{e}")
+    except MemoryError as e:
+      _error_exit(_out_of_memory(e))
+    except Exception as e:  # noqa: BLE001 (XLA's allocation failures have no type of their own)
+      if not memory.is_out_of_memory(e):
+        raise
+      _error_exit(_out_of_memory(e))
     except KeyboardInterrupt as e:   # Interrupted (SIGINT or SIGTERM), or one raised elsewhere.
       name = e.signal_name if isinstance(e, Interrupted) else "SIGINT"
       _error_exit(f"interrupted by {name}; {FIXES['resume']()}.")
@@ -368,6 +428,9 @@ def _lock(workdir: str, flag: str) -> None:
       os.path.join(workdir, "checkpoints")):
     owner = "train"   # a training run written before workdirs recorded their owner
   if owner and owner != binary and binary not in MAY_TAKE_OVER.get(owner, ()):
+    if binary in MAY_TAKE_OVER["train"]:   # a reader of training runs
+      raise usage_error(flag, f"{workdir} holds the outputs of python -m experiments.{owner}, "
+                        "not a training run; name the workdir of python -m experiments.train.")
     raise usage_error(flag, f"{workdir} holds the outputs of python -m experiments.{owner}, "
                       f"which experiments.{binary} would overwrite; choose another --{flag}.")
 

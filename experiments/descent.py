@@ -37,8 +37,16 @@ def summarize(r: descent.DescentResult) -> dict:
   out = {name: np.asarray(getattr(r, name))[:n].tolist() for name in
          ("etas", "accepted", "predicted_first", "predicted_second", "actual")}
   out["losses"] = np.asarray(r.losses)[:n].tolist() + [float(r.losses[-1])]
+  accepted = np.asarray(out["actual"])[np.asarray(out["accepted"], bool)]
+  last_change = float(abs(accepted[-1])) if accepted.size else None
   out.update(num_steps=n, converged=bool(r.converged), final_loss=float(r.losses[-1]),
-             rejected=int(n - np.sum(out["accepted"])))
+             rejected=int(n - np.sum(out["accepted"])), last_loss_change=last_change,
+             tol=TOL.value)
+  if not r.converged:   # rule 3 (stop when |delta L| < tol) was not reached
+    change = "no step was accepted" if last_change is None else (
+        f"the last accepted step changed the loss by {last_change:.2e}, not below --tol="
+        f"{TOL.value:g}")
+    out["fix"] = (f"{change} after {n} steps: raise --max_steps (now {STEPS.value}) or --tol")
   return out
 
 
@@ -69,6 +77,9 @@ def main(argv):
   rows = [[name, m["num_steps"], m["rejected"], m["losses"][0], m["final_loss"],
            "yes" if m["converged"] else "no"] for name, m in metrics.items() if name != "data_source"]
   print(cli.format_table(["run", "steps", "rejected", "start loss", "final loss", "converged"], rows))
+  for name, m in metrics.items():
+    if name != "data_source" and not m["converged"]:
+      print(f"note: {name} did not converge: {m['fix']}.")
   print(f"accepted GD steps: median |predicted - actual| decrease: first order "
         f"{g['median_abs_error_first_order']:.2e}, second order "
         f"{g['median_abs_error_second_order']:.2e}")

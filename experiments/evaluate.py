@@ -45,6 +45,22 @@ cli.FIXES["data_mismatch"] = lambda: ("restore its data (data.data_dir in config
                                       "--allow_other_data to evaluate on this data anyway")
 
 
+def check_importance_memory(config) -> None:
+  """The importance-sampled NLL holds one chunk's codes [chunk, batch, z] and their weights, and
+  decodes them in blocks of variational.ROWS_PER_BLOCK rows: refused when that cannot fit."""
+  from ae.models import variational
+  from ae.training import memory
+  m, k = config.model, max(cli.positive_integers(IS_SAMPLES))
+  rows = IS_BATCH.value * min(IS_CHUNK.value, k)
+  block = min(rows, variational.ROWS_PER_BLOCK)
+  needed = 4 * (rows * (3 * m.latent_dim + 4) + 3 * block * (784 + 2 * sum(m.hidden)))
+  said = memory.shortfall(needed, f"{rows} codes at once: --importance_batch x "
+                          "--importance_chunk")
+  if said:
+    flag = IS_CHUNK if IS_CHUNK.value >= IS_BATCH.value else IS_BATCH
+    raise cli.usage_error(flag.name, f"{flag.value} {said}; lower it.")
+
+
 def likelihood_metrics(config, model, state, test, test_codes) -> dict:
   """test_elbo (one sample, closed-form KL), test_nll_is for every k asked for, and the active
   units: code dimensions u with Cov_x(E_q[z_u | x]) > 1e-2 over the test set (Burda et al.)."""
@@ -74,6 +90,8 @@ def main(argv):
   # checkpoint is read: a run still being trained is refused (its checkpoints change under it).
   cli.prepare_workdir(workdir)
   config, model, state = load_run(workdir)
+  if model.log_importance_weights is not None:
+    check_importance_memory(config)
   splits = loop.load_splits(config)
   if not ALLOW_OTHER_DATA.value:
     loop.check_data(workdir, splits)

@@ -37,8 +37,16 @@ VAE_WORKDIR = flags.DEFINE_string("vae_workdir", None, "The VAE for latent dista
                                   "Parzen windows (default: --vae2_workdir).")
 LATENT_SIZES = flags.DEFINE_list("latent_sizes", ["2", "8", "32"], "Linear AE latent sizes.")
 LINEAR_EXAMPLES = flags.DEFINE_integer("linear_examples", 5000, "Test images for the linear AE.")
-LINEAR_STEPS = flags.DEFINE_integer("linear_steps", 6000, "Full-batch Adam steps of the linear "
-                                    "AE (its rate decays to 0 over them by a cosine).")
+LINEAR_OPTIMIZER = flags.DEFINE_enum(
+    "linear_optimizer", "als", ["als", "adam"], "How the linear AE is trained: als, alternating "
+    "exact minimization over each layer (it reaches the closed-form optimum), or adam, full-batch "
+    "Adam with a cosine decay (slow where the eigen-gap is small: 20,000 steps at k = 32).")
+LINEAR_STEPS = flags.DEFINE_integer("linear_steps", 6000, "Most steps of the linear AE's "
+                                    "optimizer (als stops earlier, at the optimum).")
+MAX_ANGLE = 1.0          # degrees: the claim "the linear AE spans the PCA subspace"
+MAX_LOSS_GAP = 1e-6      # relative to the closed-form optimum
+PARZEN_SIGMA_MIN = flags.DEFINE_float("parzen_sigma_min", 0.05, "Smallest Parzen bandwidth tried.")
+PARZEN_SIGMA_MAX = flags.DEFINE_float("parzen_sigma_max", 1.0, "Largest Parzen bandwidth tried.")
 EMBED_EXAMPLES = flags.DEFINE_integer("embed_examples", 3000, "Test images embedded in 2-D.")
 NEIGHBOURS = flags.DEFINE_integer("neighbours", 5, "k of kNN, trustworthiness and agreement.")
 QUERIES = flags.DEFINE_integer("queries", 6, "Queries in neighbours.png.")
@@ -46,7 +54,8 @@ NLL_EXAMPLES = flags.DEFINE_integer("nll_examples", 1000, "Images of each kind f
 IS_SAMPLES = flags.DEFINE_integer("num_importance_samples", 100, "k of the NLL estimates.")
 PARZEN_SAMPLES = flags.DEFINE_integer("parzen_samples", 10000, "VAE samples as Parzen centres.")
 for _name in ("linear_examples", "linear_steps", "embed_examples", "neighbours", "queries",
-              "nll_examples", "num_importance_samples", "parzen_samples"):
+              "nll_examples", "num_importance_samples", "parzen_samples", "parzen_sigma_min",
+              "parzen_sigma_max"):
   cli.require_positive(_name)
 
 
@@ -73,16 +82,33 @@ def linear_ae(x, sizes) -> tuple[dict, object]:
   _, components, variances = manifold.pca(xc, max(sizes) + 1)
   out = {}
   for k in sizes:
-    w, v, losses = manifold.train_linear_autoencoder(xc, k, LINEAR_STEPS.value)
+    if LINEAR_OPTIMIZER.value == "als":
+      w, v, losses, steps = manifold.train_linear_autoencoder_als(xc, k, LINEAR_STEPS.value,
+                                                                  tol=1e-12)
+    else:
+      w, v, losses = manifold.train_linear_autoencoder(xc, k, LINEAR_STEPS.value)
+      steps = LINEAR_STEPS.value
     c = components[:k]
     angles = manifold.principal_angles(np.asarray(v).T, np.asarray(c).T)
+    optimum = manifold.linear_ae_optimum(xc, k)
+    w, v = np.asarray(w, np.float64), np.asarray(v, np.float64)
+    loss = 0.5 * float(np.mean(np.sum((np.asarray(xc, np.float64) @ w @ v - xc) ** 2, 1)))
+    gap = (loss - optimum) / optimum
+    converged = bool(angles.max() <= MAX_ANGLE and gap <= MAX_LOSS_GAP)
     out[str(k)] = {
         "max_principal_angle_deg": float(angles.max()),
         "angles_over_1_deg": int((angles > 1).sum()),
         "eigengap_ratio": float(variances[k] / variances[k - 1]),   # lambda_k+1 / lambda_k
         "pca_error": manifold.reconstruction_error(xc, c.T, c),
-        "linear_ae_error": manifold.reconstruction_error(xc, w, v),
-        "steps": LINEAR_STEPS.value, "final_loss_change": float(losses[-2] - losses[-1])}
+        "linear_ae_error": manifold.reconstruction_error(xc, w.astype(np.float32),
+                                                         v.astype(np.float32)),
+        "optimizer": LINEAR_OPTIMIZER.value, "steps": int(steps),
+        "final_loss_change": float(losses[-2] - losses[-1]) if len(losses) > 1 else None,
+        "loss_gap_to_optimum": float(gap), "converged": converged,
+        **({} if converged else {"fix": (
+            f"the largest angle is {angles.max():.3g} degrees and the loss {gap:.2e} above its "
+            f"optimum after {steps} steps: raise --linear_steps (now {LINEAR_STEPS.value})"
+            + (" or use --linear_optimizer=als" if LINEAR_OPTIMIZER.value == "adam" else ""))})}
   total = float(np.mean(np.sum(np.asarray(xc, np.float64) ** 2, axis=1)))
   return out, plots.linear_ae_vs_pca(variances[:max(sizes)], total, out)
 
@@ -156,22 +182,36 @@ def parzen_windows(train, split, model, state, real_nll) -> tuple[dict, object]:
                                                                           labels[i:i + 1000])))
                             for i in range(0, z.shape[0], 1000)])
   validation = np.asarray(data.preprocess(train.images[:1000]))   # held out: not test images
-  sigmas = np.geomspace(0.05, 1.0, 20)
+  sigmas = np.geomspace(PARZEN_SIGMA_MIN.value, PARZEN_SIGMA_MAX.value, 20)
   sigma, curve = parzen.select_bandwidth(centres, validation, sigmas)
+  # The held-out likelihood's maximum lies inside the grid, or the choice is only the grid's end.
+  edge = {0: "smallest", len(sigmas) - 1: "largest"}.get(int(np.argmax(curve)))
+  fix = None if edge is None else (
+      f"the held-out log-likelihood is highest at the {edge} bandwidth tried ({sigma:.3g}): "
+      f"{'lower --parzen_sigma_min' if edge == 'smallest' else 'raise --parzen_sigma_max'}")
   test = np.asarray(data.preprocess(split.images[:real_nll.shape[0]]))
   log_p = parzen.log_density(test, centres, sigma)
   out = {"sigma": sigma, "samples": int(PARZEN_SAMPLES.value),
          "test_log_likelihood": float(log_p.mean()),
          "test_nll_is_same_images": float(real_nll.mean()),
          "bandwidths": [float(s) for s in sigmas],
-         "validation_log_likelihood": [float(c) for c in curve]}
+         "validation_log_likelihood": [float(c) for c in curve],
+         "converged": fix is None, **({"fix": fix} if fix else {})}
   return out, plots.bandwidth_curve(sigmas, curve, sigma, f"Parzen windows on {PARZEN_SAMPLES.value}"
                                     f" samples of {model.name}: bandwidth on held-out images")
 
 
 def main(argv):
   del argv
-  sizes = cli.positive_integers(LATENT_SIZES, high=784)
+  sizes = cli.positive_integers(LATENT_SIZES, high=783)
+  if PARZEN_SIGMA_MIN.value >= PARZEN_SIGMA_MAX.value:
+    raise cli.usage_error("parzen_sigma_min", f"{PARZEN_SIGMA_MIN.value:g} must be below "
+                          f"--parzen_sigma_max={PARZEN_SIGMA_MAX.value:g}.")
+  from ae.training import memory
+  n = PARZEN_SAMPLES.value   # centres [n, 784] (and the decoder's copy), distances [1000, n]
+  said = memory.shortfall(4 * n * (2 * 784 + 3 * 1000), "the Parzen centres and distances")
+  if said:
+    raise cli.usage_error("parzen_samples", f"{n} {said}; lower it.")
   workdir = cli.prepare_workdir(common.WORKDIR.value)
   dataset = common.DATASET.value
   learned = {"ae (2-D code)": restore(AE_WORKDIR, dataset, True),
@@ -183,6 +223,9 @@ def main(argv):
     if flag.value > test.size:
       raise cli.usage_error(flag.name, f"{flag.value} is more than the {test.size} test images "
                             f"in {test.source}; lower it.")
+  if max(sizes) >= LINEAR_EXAMPLES.value:
+    raise cli.usage_error("latent_sizes", f"{max(sizes)} needs more than that many images to "
+                          f"fit; keep it below --linear_examples={LINEAR_EXAMPLES.value}.")
   if NEIGHBOURS.value >= min(EMBED_EXAMPLES.value, train.size):
     raise cli.usage_error("neighbours", f"{NEIGHBOURS.value} needs more than that many images; "
                           "keep it below --embed_examples.")
@@ -202,10 +245,15 @@ def main(argv):
     io.save_figure(figure, os.path.join(workdir, f"{name}.png"))
   k = NEIGHBOURS.value
   print(cli.format_table(["latent k", "max angle (deg)", "angles > 1 deg",
-                          "lambda_k+1 / lambda_k", "PCA error", "linear AE error"],
+                          "lambda_k+1 / lambda_k", "PCA error", "linear AE error", "steps",
+                          "converged"],
                          [[k_, v["max_principal_angle_deg"], v["angles_over_1_deg"],
-                           v["eigengap_ratio"], v["pca_error"], v["linear_ae_error"]]
+                           v["eigengap_ratio"], v["pca_error"], v["linear_ae_error"],
+                           v["steps"], v["converged"]]
                           for k_, v in results["linear_ae"].items()]))
+  for k_, v in results["linear_ae"].items():
+    if not v["converged"]:
+      print(f"note: the linear AE with k = {k_} did not converge: {v['fix']}.")
   print(cli.format_table(["embedding", f"kNN k={k}", f"trust k={k}", "seconds", "new images",
                           "decodes"],
                          [[n, v[f"knn_accuracy_k{k}"], v[f"trustworthiness_k{k}"], v["seconds"],
@@ -215,7 +263,10 @@ def main(argv):
                          [[n, v["mean"], v["median"]] for n, v in results["nll"].items()]))
   p = results["parzen"]
   print(f"Parzen (sigma {p['sigma']:.3g}): mean test log-likelihood {p['test_log_likelihood']:.1f}"
-        f" nats; importance-sampled NLL of the same images {p['test_nll_is_same_images']:.1f}")
+        f" nats; importance-sampled NLL of the same images {p['test_nll_is_same_images']:.1f}; "
+        f"bandwidth converged: {p['converged']}")
+  if not p["converged"]:
+    print(f"note: the Parzen bandwidth did not converge: {p['fix']}.")
   print(f"outputs in {workdir}")
 
 

@@ -36,6 +36,13 @@ def load_run(workdir: str):
   path = os.path.join(workdir, "config.json")
   train_first = f"train first with python -m experiments.train --workdir={workdir}."
   try:
+    owner = io.read_json(os.path.join(workdir, io.LOCK_NAME)).get("owner")
+  except (OSError, ValueError, AttributeError):
+    owner = None
+  if owner and owner != "train":
+    raise cli.RunError(f"{workdir} holds the outputs of python -m experiments.{owner}, not a "
+                       "training run; name the workdir of python -m experiments.train.")
+  try:
     return loop.restore_run(workdir)
   except FileNotFoundError as e:
     missing = path if not os.path.exists(path) else f"{workdir}/checkpoints"

@@ -95,7 +95,14 @@ def holdout_choice(config, workdir: str, splits: dict, seed: int) -> dict:
   mlp = [semisupervised.mlp_accuracy(images[kept], labels[kept], images[held], labels[held],
                                      tuple(c.model.hidden), c.model.activation, steps, seed=seed)
          for steps in MLP_STEP_CHOICES]
-  return {"holdout_accuracy_by_epoch": accuracy, "epoch": 1 + int(np.argmax(accuracy)),
+  epoch = 1 + int(np.argmax(accuracy))
+  # A choice at the last epoch may only mean that training stopped while accuracy still rose.
+  converged = epoch < c.train.epochs
+  return {"holdout_accuracy_by_epoch": accuracy, "epoch": epoch, "holdout_converged": converged,
+          **({} if converged else {"holdout_fix": (
+              f"the held-out accuracy was highest in the last epoch ({accuracy[-1]:.4f}, epoch "
+              f"{epoch} of {c.train.epochs}): raise --config.train.epochs (now "
+              f"{c.train.epochs})")}),
           "mlp_holdout_accuracy_by_steps": dict(zip(map(str, MLP_STEP_CHOICES), mlp)),
           "mlp_steps": MLP_STEP_CHOICES[int(np.argmax(mlp))]}
 
@@ -162,6 +169,12 @@ def main(argv):
   table = [[m, *(f"{r[m]:.4f}" for r in rows), f"{summary[m]['mean']:.4f}",
             f"{summary[m]['std']:.4f}"] for m in methods]
   print(cli.format_table(["method", *(f"seed {s}" for s in seeds), "mean", "std"], table))
+  for r in rows:
+    if HOLDOUT.value:
+      print(f"held-out epoch choice, label seed {r['label_seed']}: epoch {r['epoch']} of "
+            f"{config.train.epochs}, converged: {r['holdout_converged']}")
+      if not r["holdout_converged"]:
+        print(f"note: the held-out epoch choice did not converge: {r['holdout_fix']}.")
   print(f"{name} - best baseline: {result['margin_over_best_baseline']:+.4f} "
         f"({config.data.num_labels} labels, {test.size} test images); outputs in {root}")
 

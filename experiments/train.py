@@ -182,10 +182,23 @@ def main(argv):
 
 
 def diverged_fix() -> str:
+  """What to change after a divergence: the likelihood when even the mean image's NLL under it
+  is not finite (no learning rate can fix that: the loss overflows before any update), else the
+  learning rate or the likelihood."""
   m, t = CONFIG.value.model, CONFIG.value.train
   done = checkpoints.latest_step(WORKDIR.value)
   kept = ("no checkpoint was written" if done is None else
           f"the checkpoint of epoch {done} is kept")
+  try:
+    recorded = io.read_json(os.path.join(WORKDIR.value, "config.json"))
+  except (OSError, ValueError):
+    recorded = {}
+  if isinstance(recorded, dict) and "mean_image_nll" in recorded and (
+      recorded["mean_image_nll"] is None):
+    return (f"{kept}. The likelihood overflows on the mean image itself (its NLL is not "
+            f"finite), so the learning rate is not the cause: with "
+            f"--config.model.likelihood={m.likelihood}, raise --config.model.sigma (now "
+            f"{m.sigma:g}) or choose another likelihood, and train into a new --workdir.")
   return (f"{kept}. Lower --config.train.learning_rate (now {t.learning_rate:g}) or check the "
           f"likelihood (--config.model.likelihood={m.likelihood}, --config.model.sigma="
           f"{m.sigma:g}), and train into a new --workdir.")

@@ -127,6 +127,83 @@ def setup_root_with_broken_run(tmp, fixtures):
     f.write("")
 
 
+HELD = {}   # tmp -> a process that holds a directory's lock during the row
+
+
+HOLD = """
+import sys
+from ae import io
+io.lock_directory(sys.argv[1], sys.argv[2], "python -m experiments." + sys.argv[2])
+print("held", flush=True)
+sys.stdin.read()
+"""
+
+
+def _hold(tmp, directory, binary="train"):
+  """Starts a process that holds `directory`'s lock (as `binary` would) until the row ends."""
+  holder = subprocess.Popen([sys.executable, "-c", HOLD, directory, binary],
+                            cwd=os.path.dirname(os.path.dirname(os.path.abspath(__file__))),
+                            stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+  assert holder.stdout.readline().strip() == "held"
+  HELD[tmp] = holder
+
+
+def setup_run_held(tmp, fixtures):
+  """A finished run whose lock another live process (a train still running) holds."""
+  _hold(tmp, _copy_run(tmp, fixtures))
+
+
+def setup_workdir_held(tmp, fixtures):
+  os.makedirs(os.path.join(tmp, "w"))
+  _hold(tmp, os.path.join(tmp, "w"), "descent")
+
+
+def setup_descent_workdir(tmp, fixtures):
+  """A workdir that python -m experiments.descent wrote."""
+  import json
+  w = os.path.join(tmp, "w")
+  os.makedirs(w)
+  with open(os.path.join(w, ".ae-lock"), "w") as f:
+    json.dump({"owner": "descent", "pid": 1, "binary": "descent", "command": ""}, f)
+  with open(os.path.join(w, "config.json"), "w") as f:
+    json.dump({"lr": 4.0, "workdir": w}, f)
+
+
+CONFIGS = {   # config files that load but are not configs
+    "returns_none": "def get_config():\n  return None\n",
+    "returns_dict": "def get_config():\n  return {'model': {'name': 'ae'}}\n",
+    "returns_number": "def get_config():\n  return 3\n",
+    "no_get_config": "X = 1\n",
+    "raises": "def get_config():\n  raise RuntimeError('not today')\n",
+    "empty_configdict": ("import ml_collections\ndef get_config():\n"
+                         "  return ml_collections.ConfigDict()\n"),
+    "no_train_section": ("from experiments.configs import quick\ndef get_config():\n"
+                         "  c = quick.get_config('ae')\n  del c['train']\n  return c\n"),
+}
+
+
+def setup_configs(tmp, fixtures):
+  for name, text in CONFIGS.items():
+    with open(os.path.join(tmp, f"{name}.py"), "w") as f:
+      f.write(text)
+
+
+def setup_swapped_dataset(tmp, fixtures):
+  """mnist/ holding Fashion-MNIST's real files (Debian's dataset-fashion-mnist)."""
+  source = "/usr/share/datasets/fashion-mnist"
+  os.makedirs(os.path.join(tmp, "d", "mnist"))
+  for name in os.listdir(source):
+    os.symlink(os.path.join(source, name), os.path.join(tmp, "d", "mnist", name))
+
+
+def cleanup(tmp: str) -> None:
+  """Ends what a row's set-up left running."""
+  holder = HELD.pop(tmp, None)
+  if holder is not None:
+    holder.kill()
+    holder.wait()
+
+
 # --------------------------------------------------------------------------------- running
 
 
@@ -190,11 +267,19 @@ def start(row: Row, tmp: str, fixtures: dict, root: str) -> subprocess.Popen | N
     return None
   command = [sys.executable, "-m", f"experiments.{row.binary}",
              *[fill(a, tmp, fixtures) for a in row.args]]
+  if row.fault == "address_space":   # 8 GB of address space: a large allocation fails.
+    command = ["bash", "-c", 'ulimit -v 8000000; exec "$@"', "bash", *command]
   if row.fault == "fsize":   # Files capped at 64 kB; SIGXFSZ ignored, so writes fail (EFBIG).
     command = ["bash", "-c", 'trap "" XFSZ; ulimit -f 64; exec "$@"', "bash", *command]
     env["AE_COMPILATION_CACHE"] = "0"   # Its cut-short cache entries would warn other rows.
   return subprocess.Popen(command, cwd=root, env=env, stdout=subprocess.PIPE,
                           stderr=subprocess.PIPE, text=True)
+
+
+def signal_at_start_up(process: subprocess.Popen, signum: int, delay: float = 0.3):
+  """Sends `signum` `delay` s after the start: inside the interpreter's imports."""
+  time.sleep(delay)
+  process.send_signal(signum)
 
 
 def signal_when_checkpointed(process: subprocess.Popen, workdir: str, signum: int,

@@ -62,6 +62,10 @@ def test_semisupervised_binary_reports_three_methods_on_the_same_labels(tmp_path
   assert epochs == 2 and 1 <= draw["epoch"] <= epochs
   assert draw["holdout_accuracy_by_epoch"][draw["epoch"] - 1] == max(
       draw["holdout_accuracy_by_epoch"])
+  assert draw["holdout_converged"] is (draw["epoch"] < 2)   # a choice of the last epoch is not
+  assert f"epoch {draw['epoch']} of 2, converged: {draw['holdout_converged']}" in result.stdout
+  assert ("note: the held-out epoch choice did not converge" in result.stdout) is (
+      not draw["holdout_converged"])
   rows = [json.loads(line) for line in (wd / "m2_seed0" / "metrics.jsonl").read_text().splitlines()]
   assert draw["m2"] == rows[draw["epoch"] - 1]["test_accuracy"]
   assert draw["mlp_steps"] in (100, 200, 300, 500, 1000)

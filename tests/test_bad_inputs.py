@@ -37,12 +37,15 @@ def _run_row(row, tmp, fixtures):
   try:
     process = runner.start(row, tmp, fixtures, ROOT)
   except Exception as e:  # A set-up that failed is that row's failure, not the session's.
+    runner.cleanup(tmp)
     return -1, "", f"set-up failed: {type(e).__name__}: {e}"
   if process is None:
     return None, "", ""
   if row.fault in ("sigterm", "sigint"):
     runner.signal_when_checkpointed(process, os.path.join(tmp, "w"),
                                         getattr(signal, row.fault.upper()))
+  if row.fault in ("sigterm_at_start", "sigint_at_start"):
+    runner.signal_at_start_up(process, getattr(signal, row.fault.split("_")[0].upper()))
   try:
     stdout, stderr = process.communicate(timeout=600)
   except subprocess.TimeoutExpired:
@@ -51,6 +54,7 @@ def _run_row(row, tmp, fixtures):
   finally:
     if row.fault == "read_only":
       runner.undo_read_only(os.path.join(tmp, "run"))
+    runner.cleanup(tmp)
   SECONDS[id(row)] = time.time() - started
   return process.returncode, stdout, stderr
 
@@ -112,4 +116,4 @@ def test_readme_shows_the_table():
   with open(os.path.join(ROOT, "README.md")) as f:
     readme = f.read()
   assert bad_inputs.markdown() in readme, "regenerate it with python -m tests.bad_inputs"
-  assert len(bad_inputs.ROWS) >= 30
+  assert len(bad_inputs.ROWS) >= 110

@@ -6,6 +6,7 @@ import os
 import numpy as np
 import pytest
 
+from ae import io
 from tests.conftest import run_binary
 
 
@@ -17,7 +18,10 @@ def _run_ok(name, workdir, *args):
   with open(os.path.join(workdir, "config.json")) as f:
     config = json.load(f)
   assert config["workdir"] == str(workdir)
-  assert not [p for p in os.listdir(workdir) if p.startswith(".")], "temporary files left"
+  assert not [p for p in os.listdir(workdir) if p.startswith(".") and p != io.LOCK_NAME], (
+      "temporary files left")
+  with open(os.path.join(workdir, io.LOCK_NAME)) as f:   # the lock says who wrote the workdir
+    assert json.load(f)["owner"] == name
   return metrics, config, result.stdout
 
 
@@ -91,10 +95,14 @@ def test_likelihood_view_same_parameters(tmp_path, tiny_data_dir):
 
 
 def test_descent_rules(tmp_path, tiny_data_dir):
-  metrics, _, _ = _run_ok("descent", tmp_path, f"--data_dir={tiny_data_dir}", "--rows=64",
+  metrics, _, out = _run_ok("descent", tmp_path, f"--data_dir={tiny_data_dir}", "--rows=64",
                           "--max_steps=40", "--lr=20")
   g = metrics["gd_with_rules"]
   assert g["rejected"] >= 1
+  # 40 steps do not meet rule 3 on this data: the run says so, with the value and the flag.
+  assert g["converged"] is False and g["last_loss_change"] > g["tol"]
+  assert g["fix"].endswith("after 40 steps: raise --max_steps (now 40) or --tol")
+  assert "note: gd_with_rules did not converge: the last accepted step changed the loss by" in out
   assert np.all(np.diff(g["losses"]) <= 0)
   assert g["final_loss"] < g["losses"][0]
   assert len(metrics["adam"]["losses"]) == metrics["adam"]["num_steps"] + 1

@@ -109,6 +109,12 @@ def test_manifold_binary_end_to_end(tmp_path, tiny_data_dir, tiny_runs):
   assert set(m["linear_ae_max_principal_angle_deg"]) == {"2", "4"}
   assert all(0 <= a <= 90 for a in m["linear_ae_max_principal_angle_deg"].values())
   assert m["linear_ae"]["2"]["pca_error"] <= m["linear_ae"]["2"]["linear_ae_error"] + 1e-3
+  for k in ("2", "4"):   # the default optimizer reaches the closed-form optimum, and says so
+    assert m["linear_ae"][k]["converged"] is True and m["linear_ae"][k]["optimizer"] == "als"
+    assert m["linear_ae"][k]["max_principal_angle_deg"] <= 1.0
+    assert m["linear_ae"][k]["loss_gap_to_optimum"] <= 1e-6
+  assert "converged" in result.stdout and "did not converge" not in result.stdout
+  assert isinstance(m["parzen"]["converged"], bool)
   table = m["embeddings"]
   assert list(table) == ["pca", "isomap", "lle", "tsne", "ae (2-D code)", "vae (2-D code)"]
   assert [table[k]["embeds_new_images"] for k in table] == [True, True, True, False, True, True]
@@ -120,8 +126,30 @@ def test_manifold_binary_end_to_end(tmp_path, tiny_data_dir, tiny_runs):
   for name in ("linear_ae", "embeddings", "neighbours", "nll", "parzen"):
     assert (tmp_path / f"{name}.png").stat().st_size > 5000, name
   bad = run_binary("manifold", f"--workdir={tmp_path / 'bad'}", *args, "--latent_sizes=0")
-  assert bad.returncode == 2 and "--latent_sizes: must be integers from 1 to 784" in bad.stderr
+  assert bad.returncode == 2 and "--latent_sizes: must be integers from 1 to 783" in bad.stderr
   missing = run_binary("manifold", f"--workdir={tmp_path / 'bad'}", f"--data_dir={tiny_data_dir}",
                        f"--ae_workdir={tmp_path}", f"--vae2_workdir={tiny_runs / 'vae'}")
   assert missing.returncode == 2 and "--ae_workdir: " in missing.stderr
   assert "holds no finished training run" in missing.stderr and "Traceback" not in missing.stderr
+
+
+def test_alternating_least_squares_reaches_the_pca_optimum():
+  """Against numpy's SVD: the span, the optimum 1/2 sum_{i>k} lambda_i (Eckart-Young) and a
+  run stopped early that has not reached it."""
+  rng = np.random.default_rng(0)
+  scales = np.concatenate([[5.0, 4.0, 3.0], np.linspace(1.0, 0.9, 17)])   # lambda_3 / lambda_4 small
+  x = rng.standard_normal((400, 20)) * scales
+  x = x - x.mean(0)
+  _, s, vt = np.linalg.svd(x, full_matrices=False)
+  optimum = manifold.linear_ae_optimum(x, 3)
+  assert optimum == pytest.approx(0.5 * np.sum(s[3:] ** 2) / 400, rel=1e-12)
+  eig = np.sort(np.linalg.eigvalsh(x.T @ x / 400))[::-1]
+  assert optimum == pytest.approx(0.5 * eig[3:].sum(), rel=1e-10)
+  w, v, losses, steps = manifold.train_linear_autoencoder_als(x, 3, max_steps=500, tol=1e-12)
+  assert steps < 500 and losses[-1] - optimum <= 1e-12 * optimum
+  assert manifold.principal_angles(v.T, vt[:3].T).max() < 1e-3
+  loss = 0.5 * np.mean(np.sum((x - x @ w @ v) ** 2, 1))
+  assert loss == pytest.approx(optimum, rel=1e-10)
+  _, _, early, steps = manifold.train_linear_autoencoder_als(
+      x, 10, max_steps=2, tol=1e-12)   # lambda_11 / lambda_10 is close to 1: two steps are few
+  assert steps == 2 and early[-1] > manifold.linear_ae_optimum(x, 10) * (1 + 1e-6)

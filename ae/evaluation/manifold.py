@@ -7,6 +7,9 @@
   train_linear_autoencoder  min_{W, V} 1/(2n) ||X - X W V||_F^2 on centred X by Adam. Baldi and
                           Hornik: every local minimum spans the top-k principal subspace (V's rows
                           span it), though W and V themselves are any invertible mix of it
+  train_linear_autoencoder_als  the same loss by alternating exact minimization: W given V, then
+                          V given W (each a least-squares problem), to its closed-form optimum
+  linear_ae_optimum       that optimum, 1/2 sum_{i>k} lambda_i: the check of convergence
   knn_label_agreement     the fraction of each point's k nearest neighbours (itself excluded)
                           that share its label; leave-one-out kNN accuracy by majority vote
   embed                   2-D embeddings by scikit-learn (PCA, Isomap, LLE, t-SNE), timed
@@ -122,3 +125,40 @@ def trustworthiness(x, embedding, neighbours: int = 5) -> float:
   from sklearn.manifold import trustworthiness as tw
   return float(tw(np.asarray(x, np.float64), np.asarray(embedding, np.float64),
                   n_neighbors=neighbours))
+
+
+def linear_ae_optimum(x_centred, k: int) -> float:
+  """The smallest value of 1/(2n) ||X - X W V||_F^2 over rank-k W V: half the variance outside
+  the top-k principal subspace, 1/2 sum_{i>k} lambda_i (Eckart-Young), in float64."""
+  x = np.asarray(x_centred, np.float64)
+  s = np.linalg.svd(x, compute_uv=False)
+  return float(0.5 * np.sum(s[k:] ** 2) / x.shape[0])
+
+
+def train_linear_autoencoder_als(x_centred, k: int, max_steps: int = 6000,
+                                 tol: float = 1e-9, seed: int = 0):
+  """(W [D, k], V [k, D], losses, steps) minimizing L(W, V) = 1/(2n) ||X - X W V||_F^2 by
+  alternating exact minimization, in float64 on the host (C = X^T X / n):
+
+    W given V:  C W (V V^T) = C V^T  is solved by  W = V^T (V V^T)^-1
+    V given W:  V = (W^T C W)^-1 W^T C   (least squares of X on the codes Z = X W)
+
+  With V's rows kept orthonormal (W V is unchanged by V -> A V, W -> W A^-1, so this is a
+  reparametrization of the same autoencoder, not another model) the pair is W = V^T and
+  V <- orth(V C): the rows' span moves like subspace iteration, and the angle to the top-k
+  principal subspace shrinks by lambda_k+1 / lambda_k a step. Stops when the loss is within
+  `tol` (relative) of its closed-form optimum `linear_ae_optimum`, or after max_steps."""
+  x = np.asarray(x_centred, np.float64)
+  n, d = x.shape
+  c = x.T @ x / n
+  optimum = 0.5 * (np.trace(c) - np.sort(np.linalg.eigvalsh(c))[::-1][:k].sum())
+  v = np.random.default_rng(seed).standard_normal((k, d))
+  losses, step = [], 0
+  for step in range(1, max_steps + 1):
+    q, _ = np.linalg.qr(c @ v.T)            # V given W = V^T, then orthonormal rows
+    v = q.T
+    loss = 0.5 * (np.trace(c) - np.trace(v @ c @ v.T))   # L(V^T, V) for orthonormal V
+    losses.append(loss)
+    if loss - optimum <= tol * max(optimum, 1e-30):
+      break
+  return v.T, v, np.asarray(losses), step

@@ -148,6 +148,11 @@ def validate(config) -> ml_collections.ConfigDict:
   require_choice(config, "model.name", models.names())
   reference = base_config(config.model.name)
   missing = sorted(set(reference.keys()) - set(config.keys()))
+  common = [m for m in missing if m in ("model", "data", "train")]
+  if common:
+    raise ConfigError(common[0], "is missing from the config: every config has model, data "
+                      "and train sections; start from a preset, such as "
+                      f"--config=experiments/configs/{config.model.name}.py.")
   if missing and "model" in config:
     name = config.model.name
     raise ConfigError("model.name", f"{name!r} has config sections of its own "

@@ -28,7 +28,7 @@ import numpy as np
 
 from ae import data, io, models
 from ae.errors import ConfigError, DataMismatchError, DivergedError
-from ae.training import (checkpoints, config as config_lib, distributed, divergence,
+from ae.training import (checkpoints, config as config_lib, distributed, divergence, memory,
                          metric_writers, sharding, step)
 
 
@@ -126,6 +126,40 @@ def check_data(workdir: str, splits: dict) -> dict:
   return found
 
 
+def check_memory(config, model, num_pixels: int, train_split, test_split) -> None:
+  """Refuses, before anything is allocated, a run whose state, data and activations cannot fit
+  (`ae.training.memory`): ConfigError naming the setting that makes the largest part."""
+  tc, m = config.train, config.model
+  shapes = jax.eval_shape(model.init_state, jax.random.PRNGKey(0))
+  samples = getattr(model, "num_samples", 1) or 1
+  data_bytes = sum(np.asarray(s.images).nbytes for s in (train_split, test_split))
+  eval_batch = min(tc.eval_batch_size, max(test_split.size, 1))   # no batch exceeds the split
+  parts = memory.training_bytes(shapes, tc.batch_size, eval_batch, num_pixels,
+                                tuple(m.hidden), m.latent_dim, data_bytes, samples)
+  said = memory.shortfall(sum(parts.values()), ", ".join(
+      f"{memory.human(v)} {k}" for k, v in parts.items()))
+  if said is None:
+    return
+  largest = max(parts, key=parts.get)
+  one = memory.activation_bytes(1, num_pixels, tuple(m.hidden), m.latent_dim, samples)
+  if largest == "activations" and samples > 1 and memory.shortfall(
+      32 * one // samples + parts["state"]) is None and memory.shortfall(
+      32 * one + parts["state"]) is not None:
+    raise ConfigError(f"{model.name}.num_samples", f"{samples} samples of each of "
+                      f"{tc.batch_size} examples {said}; lower it (or train.batch_size).")
+  if largest == "activations" and memory.shortfall(32 * one + parts["state"]) is None:
+    path = ("train.batch_size" if tc.batch_size >= eval_batch // 2
+            else "train.eval_batch_size")
+    raise ConfigError(path, f"{config_lib.get(config, path)} examples at once {said}; lower it.")
+  if largest == "data" and parts["data"] > parts["state"] + parts["activations"]:
+    raise ConfigError("data.max_train_examples", f"the data {said}; set it to use fewer "
+                      "examples.")
+  params = memory.tree_bytes(shapes.params) // 4 if hasattr(shapes, "params") else 0
+  widest = "model.hidden" if max(m.hidden) >= m.latent_dim else "model.latent_dim"
+  raise ConfigError(widest, f"{config_lib.get(config, widest)} makes a model of {params:.3g} "
+                    f"parameters whose training state {said}; make it smaller.")
+
+
 def train_and_evaluate(config, workdir: str, splits: dict | None = None,
                        on_epoch: Callable | None = None, mesh=None) -> TrainResult:
   """Trains config's model into workdir, resuming from its latest checkpoint if there is one.
@@ -153,6 +187,7 @@ def train_and_evaluate(config, workdir: str, splits: dict | None = None,
   num_pixels = int(np.prod(train_split.images.shape[1:]))
   model = models.build(config, num_pixels)
   model.attach_training_data(train_split)
+  check_memory(config, model, num_pixels, train_split, test_split)
   state = create_state(model, mesh)
   manager = writer = None
   try:   # Whatever stops the run (a refused resume, a full disk, a signal) closes both.
