@@ -194,8 +194,8 @@ def lock_directory(directory: str, binary: str, command: str, claim: bool = True
       raise Locked(directory, holder) from None
     raise
   before = _read_lock(f)
-  now = {"owner": before.get("owner") or (binary if claim else None), "pid": os.getpid(), "binary": binary,
-         "command": command}
+  now = {"owner": before.get("owner") or (binary if claim else None), "pid": os.getpid(),
+         "binary": binary, "command": command}
   try:
     f.seek(0)
     f.truncate()

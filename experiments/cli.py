@@ -156,7 +156,10 @@ def config_value(holder):
   """The ConfigDict of a config_flags flag; a usage error naming --config if it cannot load, or
   if its get_config() returned something other than a ConfigDict."""
   import ml_collections
-  source = getattr(FLAGS[holder.name], "config_filename", None) or "the config file"
+  try:
+    source = FLAGS[holder.name].config_filename
+  except Exception:  # noqa: BLE001 (ml_collections: UnparsedFlagError when it was not given)
+    source = "the config file"
   returned = lambda what: usage_error(holder.name, f"get_config() in {source} "
                                       f"returned {what}, not an ml_collections.ConfigDict; "
                                       "return one, as experiments/configs/ae.py does.")
@@ -178,7 +181,7 @@ def config_value(holder):
     raise usage_error("config", f"the config could not be loaded ({type(e).__name__}: "
                       f"{lines[-1] if lines else ''}); name a file in experiments/configs/, "
                       "such as --config=experiments/configs/ae.py.") from e
-  if value is None and holder.present:
+  if value is None and FLAGS[holder.name].present:
     raise returned("None")
   if value is None:
     raise usage_error("config", "is required: name a config file, such as "
@@ -395,9 +398,13 @@ def prepare_workdir(workdir: str, flag: str = "workdir", lock: bool = True) -> s
     raise usage_error(flag, f"{workdir} is a file, not a directory; choose a directory.")
   name_max = os.pathconf("/", "PC_NAME_MAX") if hasattr(os, "pathconf") else 255
   long_part = next((p for p in workdir.split(os.sep) if len(p.encode()) > name_max), None)
-  if long_part is not None or len(os.path.abspath(workdir).encode()) >= 4096:
-    raise usage_error(flag, f"{workdir[:60]}... is longer than the file system allows "
-                      f"({name_max} bytes a name, 4095 a path); choose a shorter path.")
+  if long_part is not None:
+    raise usage_error(flag, f"a name in it is {len(long_part.encode())} bytes long "
+                      f"({long_part[:12]}...), more than the file system allows ({name_max}); "
+                      "choose a shorter path.")
+  if len(os.path.abspath(workdir).encode()) >= 4096:
+    raise usage_error(flag, f"its path is {len(os.path.abspath(workdir).encode())} bytes long, "
+                      "more than the file system allows (4095); choose a shorter path.")
   try:
     os.makedirs(workdir, exist_ok=True)
     with tempfile.NamedTemporaryFile(dir=workdir, prefix=".probe-"):

@@ -17,6 +17,20 @@ MAX_WIDTH = 8192   # Hidden widths beyond this only exhaust memory on the machin
 MAX_DEPTH = 256
 
 
+def check_mlp_memory(width: int, depth: int, rows: int, itemsize: int = 4, copies: int = 4,
+                     pixels: int = 784) -> None:
+  """Refuses (naming --width) an MLP of `depth` weight layers of `width` units whose parameters
+  (`copies` of them: the weights, a gradient, a tangent, a perturbed copy) and activations over
+  `rows` rows cannot fit in the free memory."""
+  from experiments import cli
+  from ae.training import memory
+  params = pixels * width + max(depth - 2, 0) * width * width + width * pixels
+  needed = itemsize * (copies * params + 4 * rows * width * depth)
+  said = memory.shortfall(needed, f"{depth} layers of {width} units, {params:.3g} weights")
+  if said:
+    raise cli.usage_error("width", f"{width} {said}; lower it (or --depth).")
+
+
 def rows(split: str, count: int, flag: str = "rows"):
   """`count` real rows of the dataset: float32 pixels [count, 784] in [0, 1] and int labels.
   More rows than the split has is a usage error naming --`flag`."""

@@ -57,6 +57,7 @@ def main(argv):
     if bad or not chosen:
       raise cli.usage_error(name, f"unknown value {', '.join(bad) or '(none)'}; "
                             f"choose from {', '.join(allowed)}.")
+  common.check_mlp_memory(WIDTH.value, MAX_DEPTH.value, ROWS.value, itemsize=8, copies=4)
   workdir = cli.prepare_workdir(common.WORKDIR.value)
   jax.config.update("jax_enable_x64", True)
   x, labels, source = common.rows("test", ROWS.value)

@@ -38,6 +38,7 @@ cli.require_positive("depth", high=common.MAX_DEPTH)
 
 def main(argv):
   del argv
+  common.check_mlp_memory(WIDTH.value, DEPTH.value, ROWS.value, itemsize=8, copies=6)
   workdir = cli.prepare_workdir(common.WORKDIR.value)
   jax.config.update("jax_enable_x64", True)
   x, labels, source = common.rows("test", ROWS.value)

@@ -51,6 +51,7 @@ def main(argv):
   if bad or not INITS.value:
     raise cli.usage_error("inits", f"unknown init {', '.join(bad) or '(none)'}; choose from "
                           f"{', '.join(mlp.INITS)}.")
+  common.check_mlp_memory(WIDTH.value, DEPTH.value, ROWS.value)
   workdir = cli.prepare_workdir(common.WORKDIR.value)
   x, labels, source = common.rows("test", ROWS.value)
   cli.write_config(workdir, {"data_source": source})

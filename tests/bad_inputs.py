@@ -117,9 +117,10 @@ ROWS = [
         (*TRAIN, "--config.model.likelihood=gaussian", "--config.model.sigma=1e-30",
          "--workdir={tmp}/w"),
         "error: training diverged in epoch 1: the train loss was not finite in 8 of its 8 "
-        "steps; no checkpoint was written. Lower --config.train.learning_rate (now 0.003) or "
-        "check the likelihood (--config.model.likelihood=gaussian, "
-        "--config.model.sigma=1e-30), and train into a new --workdir."),
+        "steps; no checkpoint was written. The likelihood overflows on the mean image itself (its "
+        "NLL is not finite), so the learning rate is not the cause: with "
+        "--config.model.likelihood=gaussian, raise --config.model.sigma (now 1e-30) or choose "
+        "another likelihood, and train into a new --workdir."),
     Row("a data directory that does not exist", "train",
         (*TRAIN, "--config.data.data_dir={tmp}/nowhere", "--workdir={tmp}/w"),
         "error: data directory {tmp}/nowhere does not exist; fix --config.data.data_dir / "
@@ -375,7 +376,7 @@ ROWS = [
         "FATAL Flags parsing error: --reference_python: /nonexistent/python is not an "
         "executable program; name a Python that has torch installed."),
 
-    # ================================================ reliability round 3 (a held-out probe's kinds)
+    # ======================================= reliability round 3 (a held-out probe's kinds)
     # ---------------------------------------------------------------------- one writer a workdir
     Row("a run that another live train holds", "train",
         (*TRAIN, "--workdir={run}"),
@@ -550,15 +551,28 @@ ROWS = [
         "sizes it holds at once (batch sizes, widths, sample counts), or free memory; no "
         "checkpoint was written yet; the same command starts {tmp}/w afresh.",
         fault="address_space"),
+    Row("a network whose weights cannot fit (within the width and depth bounds)",
+        "vanishing_gradient",
+        ("--workdir={tmp}/w", "--data_dir={data}", "--width=8192", "--depth=256"),
+        "FATAL Flags parsing error: --width: 8192 needs about {n} GB (256 layers of 8192 units, "
+        "1.71e+10 weights), more than the {n} GB a run can use of this machine's memory (cpu); "
+        "lower it (or --depth)."),
+    Row("a float64 network whose weights cannot fit", "taylor_check",
+        ("--workdir={tmp}/w", "--data_dir={data}", "--width=8192", "--depth=64"),
+        "FATAL Flags parsing error: --width: 8192 needs about {n} GB (64 layers of 8192 units, "
+        "4.17e+09 weights), more than the {n} GB a run can use of this machine's memory (cpu); "
+        "lower it (or --depth)."),
     # ---------------------------------------------------------------------- configs that load
     Row("a config file whose get_config returns None", "train",
         ("--config={tmp}/returns_none.py", "--workdir={tmp}/w"),
         "FATAL Flags parsing error: --config: get_config() in {tmp}/returns_none.py returned "
-        "None, not an ml_collections.ConfigDict; return one, as experiments/configs/ae.py does.", setup="configs"),
+        "None, not an ml_collections.ConfigDict; return one, as experiments/configs/ae.py "
+        "does.", setup="configs"),
     Row("a config file whose get_config returns a dict", "train",
         ("--config={tmp}/returns_dict.py", "--workdir={tmp}/w"),
         "FATAL Flags parsing error: --config: get_config() in {tmp}/returns_dict.py returned a "
-        "dict, not an ml_collections.ConfigDict; return one, as experiments/configs/ae.py does.", setup="configs"),
+        "dict, not an ml_collections.ConfigDict; return one, as experiments/configs/ae.py "
+        "does.", setup="configs"),
     Row("a config file whose get_config returns a number", "train",
         ("--config={tmp}/returns_number.py", "--workdir={tmp}/w"),
         "FATAL Flags parsing error: --config: get_config() in {tmp}/returns_number.py returned "
@@ -572,8 +586,9 @@ ROWS = [
     Row("a config file whose get_config raises", "train",
         ("--config={tmp}/raises.py", "--workdir={tmp}/w"),
         "FATAL Flags parsing error: --config: the config could not be loaded (RuntimeError: not "
-        "today); name a file in experiments/configs/, such as --config=experiments/configs/ae.py, "
-        "or a preset of quick.py by model name, such as --config=experiments/configs/quick.py:vae.", setup="configs"),
+        "today); name a file in experiments/configs/, such as "
+        "--config=experiments/configs/ae.py, or a preset of quick.py by model name, such as "
+        "--config=experiments/configs/quick.py:vae.", setup="configs"),
     Row("an empty ConfigDict", "train",
         ("--config={tmp}/empty_configdict.py", "--workdir={tmp}/w"),
         "FATAL Flags parsing error: --config.model.name: is missing; name the model (see "
@@ -586,7 +601,8 @@ ROWS = [
     Row("a config that returns None", "semisupervised",
         ("--config={tmp}/returns_none.py", "--workdir={tmp}/w"),
         "FATAL Flags parsing error: --config: get_config() in {tmp}/returns_none.py returned "
-        "None, not an ml_collections.ConfigDict; return one, as experiments/configs/ae.py does.", setup="configs"),
+        "None, not an ml_collections.ConfigDict; return one, as experiments/configs/ae.py "
+        "does.", setup="configs"),
     # ---------------------------------------------------------------------- the wrong dataset
     Row("Fashion-MNIST's files under mnist/", "train",
         ("--config=experiments/configs/quick.py:ae", "--config.data.dataset=mnist",
@@ -632,15 +648,15 @@ ROWS = [
     Row("a Parzen bandwidth range upside down", "manifold",
         ("--workdir={tmp}/w", "--parzen_sigma_min=2", "--parzen_sigma_max=1"),
         "FATAL Flags parsing error: --parzen_sigma_min: 2 must be below --parzen_sigma_max=1."),
-    # ---------------------------------------------------------------------- the file system's limits
+    # ------------------------------------------------------------- the file system's limits
     Row("a workdir name longer than the file system allows", "train",
         (*TRAIN, "--workdir={tmp}/" + "w" * 300),
-        "FATAL Flags parsing error: --workdir: {tmp}/" + "w" * 32 + "... is longer than the "
-        "file system allows (255 bytes a name, 4095 a path); choose a shorter path."),
+        "FATAL Flags parsing error: --workdir: a name in it is 300 bytes long (wwwwwwwwwwww...), "
+        "more than the file system allows (255); choose a shorter path."),
     Row("a workdir path longer than 4096 bytes", "descent",
         ("--workdir={tmp}/" + "/".join(["d" * 200] * 21),),
-        "FATAL Flags parsing error: --workdir: {tmp}/" + "d" * 32 + "... is longer than the "
-        "file system allows (255 bytes a name, 4095 a path); choose a shorter path."),
+        "FATAL Flags parsing error: --workdir: its path is {n} bytes long, more than the file "
+        "system allows (4095); choose a shorter path."),
     Row("a data directory name longer than the file system allows", "train",
         ("--config=experiments/configs/quick.py:ae", "--config.data.data_dir={tmp}/" + "d" * 300,
          "--workdir={tmp}/w"),

@@ -122,8 +122,8 @@ def test_tfds_failure_is_one_clear_sentence(monkeypatch):
     raise ConnectionError("Failed to resolve host\nsecond line")
 
   monkeypatch.setattr(tfds, "load", offline)
-  with pytest.raises(data.DataError, match=r"not available offline.*\(no network: Failed to resolve host\); "
-                     "apt-get install dataset-fashion-mnist"):
+  with pytest.raises(data.DataError, match=r"not available offline.*\(no network: Failed to "
+                     r"resolve host\); apt-get install dataset-fashion-mnist"):
     data.load_tfds("fashion_mnist", "train")
 
 

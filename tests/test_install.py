@@ -33,7 +33,8 @@ def _lock() -> dict:
 def _asked() -> list:
   with open(os.path.join(ROOT, "pyproject.toml"), "rb") as f:
     project = tomllib.load(f)["project"]
-  return [Requirement(r) for r in project["dependencies"] + project["optional-dependencies"]["test"]]
+  asked = project["dependencies"] + project["optional-dependencies"]["test"]
+  return [Requirement(r) for r in asked]
 
 
 def test_the_lock_pins_what_pyproject_asks_for():

@@ -137,7 +137,7 @@ def test_alternating_least_squares_reaches_the_pca_optimum():
   """Against numpy's SVD: the span, the optimum 1/2 sum_{i>k} lambda_i (Eckart-Young) and a
   run stopped early that has not reached it."""
   rng = np.random.default_rng(0)
-  scales = np.concatenate([[5.0, 4.0, 3.0], np.linspace(1.0, 0.9, 17)])   # lambda_3 / lambda_4 small
+  scales = np.concatenate([[5.0, 4.0, 3.0], np.linspace(1.0, 0.9, 17)])   # a gap after 3
   x = rng.standard_normal((400, 20)) * scales
   x = x - x.mean(0)
   _, s, vt = np.linalg.svd(x, full_matrices=False)

@@ -54,7 +54,10 @@ def importance_sampled_nll(model, state, split, num_samples: int, batch_size: in
     return -log_marginal(fn, rng, num_samples, chunk_size)
 
   key = jax.random.PRNGKey(seed)
-  out = [batch_nll(state, split.images[i:i + batch_size], split.labels[i:i + batch_size],
-                   jax.random.fold_in(key, i))
+  # One batch in flight at a time: a signal is acted on after the batch that is running, not
+  # after every batch already queued by asynchronous dispatch.
+  out = [np.asarray(batch_nll(state, split.images[i:i + batch_size],
+                              split.labels[i:i + batch_size], jax.random.fold_in(key, i)),
+                    np.float64)
          for i in range(0, split.size, batch_size)]
-  return np.concatenate([np.asarray(o, np.float64) for o in out])
+  return np.concatenate(out)

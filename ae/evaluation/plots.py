@@ -253,10 +253,12 @@ def linear_ae_vs_pca(variances, total_variance: float, results: dict):
   axes[0].plot(ks, total - np.cumsum(variances), "-", label="PCA (remaining variance)")
   sizes = sorted(results, key=int)
   axes[0].plot([int(k) for k in sizes], [results[k]["linear_ae_error"] for k in sizes], "o",
-               label="linear AE, trained by Adam")
+               label="linear AE, trained by " + {"als": "alternating least squares",
+                                                     "adam": "Adam"}.get(
+                   results[sizes[0]].get("optimizer", "adam"), "gradient steps"))
   axes[0].set(xlabel="latent size k", ylabel="mean squared error per image",
               title="reconstruction error", yscale="log")
-  axes[0].legend()
+  axes[0].legend(loc="upper right")
   axes[1].bar([str(k) for k in sizes], [results[k]["max_principal_angle_deg"] for k in sizes])
   axes[1].set(xlabel="latent size k", ylabel="degrees",
               title="largest principal angle: decoder span vs PCA span")
