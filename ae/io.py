@@ -172,6 +172,15 @@ def _read_lock(f) -> dict:
   return holder if isinstance(holder, dict) else {}
 
 
+def read_lock(directory: str) -> dict:
+  """What DIRECTORY/.ae-lock says ({} when there is none or it cannot be read)."""
+  try:
+    with open(os.path.join(directory, LOCK_NAME)) as f:
+      return _read_lock(f)
+  except OSError:
+    return {}
+
+
 def lock_directory(directory: str, binary: str, command: str, claim: bool = True) -> dict:
   """Takes the exclusive OS lock (flock) of `directory` for the rest of this process: the kernel
   releases it when the process ends, however it ends (kill -9 included), so a lock is never

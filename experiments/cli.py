@@ -10,8 +10,6 @@ import signal
 import subprocess
 import sys
 import tempfile
-import threading
-import time
 from typing import Callable, Sequence
 
 # TensorFlow only backs tfds here (no computing), so its C++ start-up notes are noise; TF 2.21
@@ -25,6 +23,7 @@ import jax  # noqa: E402
 
 from ae import io  # noqa: E402
 from ae.training import memory  # noqa: E402
+from experiments import signals, workdirs  # noqa: E402
 from ae.errors import (AEError, CheckpointError, ConfigError, DataError,  # noqa: E402
                        DataMismatchError, DivergedError, Interrupted, MismatchError, OutputError,
                        ResultError)
@@ -262,44 +261,14 @@ def _raise_interrupted(signum, frame):
   raise Interrupted(signal.Signals(signum).name)
 
 
-SIGNAL_GRACE_S = 5.0   # how long the main thread has to act on a signal before the watchdog
-_SAID = []             # set once the run's last sentence is written
+_SAID = []   # set once the run's last sentence is written (the watchdog then adds none)
 
 
-def _watch_signals(grace_s: float = SIGNAL_GRACE_S) -> None:
-  """A backstop for SIGINT/SIGTERM during long compiled work. Python runs a signal handler only
-  between bytecodes of the main thread, so while that thread waits inside XLA (a long compile or
-  computation) the handler is held up. The signal also wakes this thread (signal.set_wakeup_fd);
-  if the process has not ended `grace_s` later (and no checkpoint is being written: those are
-  finished first, `io.signals_deferred`), it writes the run's sentence and ends the process with
-  exit 2 (os._exit: the main thread is inside C++). Every output is written atomically, so what
-  is in the workdir is whole. A TPU pod's preemption notice gives about 30 s."""
-  if threading.current_thread() is not threading.main_thread():
-    return
-  read, write = os.pipe()
-  os.set_blocking(write, False)
+def _resume_fix() -> str:
   try:
-    signal.set_wakeup_fd(write, warn_on_full_buffer=False)
-  except (ValueError, OSError):
-    return
-
-  def watch():
-    while True:
-      signum = os.read(read, 1)[0]
-      if signum not in (signal.SIGINT, signal.SIGTERM):
-        continue
-      deadline = time.monotonic() + grace_s
-      while time.monotonic() < deadline or io.deferring():
-        time.sleep(0.05)
-      if not _SAID:
-        try:
-          fix = FIXES["resume"]()
-        except Exception:  # noqa: BLE001 (a sentence must still come out)
-          fix = "run the same command again"
-        os.write(2, f"error: interrupted by {signal.Signals(signum).name}; {fix}.\n".encode())
-      os._exit(USAGE_EXIT)
-
-  threading.Thread(target=watch, name="ae-signal-watchdog", daemon=True).start()
+    return FIXES["resume"]()
+  except Exception:  # noqa: BLE001 (a sentence must still come out)
+    return "run the same command again"
 
 
 def run(main: Callable[[Sequence[str]], object],
@@ -313,7 +282,7 @@ def run(main: Callable[[Sequence[str]], object],
       absl_logging.set_verbosity(absl_logging.WARNING)
     for signum in (signal.SIGINT, signal.SIGTERM):   # SIGTERM: how TPU pods preempt.
       signal.signal(signum, _raise_interrupted)
-    _watch_signals()
+    signals.watch(lambda: bool(_SAID), _resume_fix, USAGE_EXIT)
     try:
       if len(argv) > 1:
         raise app.UsageError(f"unexpected arguments {argv[1:]}; every option is a --flag.")
@@ -372,21 +341,6 @@ def run_command(command: Sequence[str]) -> subprocess.CompletedProcess:
   return result
 
 
-# Which binaries may write into a workdir that another binary first wrote: evaluate adds
-# eval.json and its figures to a training run; every other binary keeps to its own workdirs.
-MAY_TAKE_OVER = {"train": {"evaluate"}}
-
-
-def binary_name() -> str:
-  """This binary's module name (train for python -m experiments.train)."""
-  main = sys.modules.get("__main__")
-  return os.path.splitext(os.path.basename(getattr(main, "__file__", None) or "python"))[0]
-
-
-def _command() -> str:
-  return " ".join(["python -m experiments." + binary_name(), *sys.argv[1:]])[:500]
-
-
 def prepare_workdir(workdir: str, flag: str = "workdir", lock: bool = True) -> str:
   """Creates workdir, checks that it can be written and takes its lock for the whole run (see
   `io.lock_directory`; under jax.distributed only process 0 takes it). A usage error names
@@ -418,28 +372,13 @@ def prepare_workdir(workdir: str, flag: str = "workdir", lock: bool = True) -> s
 
 
 def _lock(workdir: str, flag: str) -> None:
-  binary = binary_name()
   try:
-    claims = not any(binary in others for others in MAY_TAKE_OVER.values())
-    before = io.lock_directory(workdir, binary, _command(), claim=claims)
-  except io.Locked as e:
-    pid = e.holder.get("pid", "unknown")
-    what = f" (python -m experiments.{e.holder['binary']})" if e.holder.get("binary") else ""
-    raise usage_error(flag, f"{workdir} is in use by process {pid}{what}; wait for it to end "
-                      f"or stop it (kill {pid}), or choose another --{flag}.") from None
+    refusal = workdirs.take(workdir)
   except OSError as e:
     raise usage_error(flag, f"{workdir} cannot be locked ({e.strerror}); choose a directory on "
                       "a local file system you can write to.") from e
-  owner = before.get("owner")
-  if owner is None and os.path.exists(os.path.join(workdir, "config.json")) and os.path.isdir(
-      os.path.join(workdir, "checkpoints")):
-    owner = "train"   # a training run written before workdirs recorded their owner
-  if owner and owner != binary and binary not in MAY_TAKE_OVER.get(owner, ()):
-    if binary in MAY_TAKE_OVER["train"]:   # a reader of training runs
-      raise usage_error(flag, f"{workdir} holds the outputs of python -m experiments.{owner}, "
-                        "not a training run; name the workdir of python -m experiments.train.")
-    raise usage_error(flag, f"{workdir} holds the outputs of python -m experiments.{owner}, "
-                      f"which experiments.{binary} would overwrite; choose another --{flag}.")
+  if refusal:
+    raise usage_error(flag, refusal.replace("--workdir", f"--{flag}"))
 
 
 def flag_dict() -> dict:

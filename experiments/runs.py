@@ -8,7 +8,7 @@ import os
 from ae import io
 from ae.errors import ConfigError
 from ae.training import checkpoints, config as config_lib, loop
-from experiments import cli
+from experiments import cli, workdirs
 
 
 def check_resume(workdir: str, config, flag: str = "workdir") -> None:
@@ -35,13 +35,9 @@ def load_run(workdir: str):
   """(config, model, state) of the run in workdir; RunError with the fix when it can't be."""
   path = os.path.join(workdir, "config.json")
   train_first = f"train first with python -m experiments.train --workdir={workdir}."
-  try:
-    owner = io.read_json(os.path.join(workdir, io.LOCK_NAME)).get("owner")
-  except (OSError, ValueError, AttributeError):
-    owner = None
-  if owner and owner != "train":
-    raise cli.RunError(f"{workdir} holds the outputs of python -m experiments.{owner}, not a "
-                       "training run; name the workdir of python -m experiments.train.")
+  first = workdirs.owner(workdir)
+  if first and first != "train":
+    raise cli.RunError(workdirs.not_a_run(workdir, first))
   try:
     return loop.restore_run(workdir)
   except FileNotFoundError as e:

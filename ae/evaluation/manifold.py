@@ -151,7 +151,7 @@ def train_linear_autoencoder_als(x_centred, k: int, max_steps: int = 6000,
   x = np.asarray(x_centred, np.float64)
   n, d = x.shape
   c = x.T @ x / n
-  optimum = 0.5 * (np.trace(c) - np.sort(np.linalg.eigvalsh(c))[::-1][:k].sum())
+  optimum = linear_ae_optimum(x, k)
   v = np.random.default_rng(seed).standard_normal((k, d))
   losses, step = [], 0
   for step in range(1, max_steps + 1):

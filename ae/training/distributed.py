@@ -57,16 +57,15 @@ def parse_address(address: str) -> tuple[str, int]:
 def check_port_free(port: int) -> None:
   """OSError(EADDRINUSE) when another program on this machine listens on `port` (process 0
   hosts JAX's coordination service there, on every interface)."""
-  for family, host in ((socket.AF_INET6, "::"), (socket.AF_INET, "0.0.0.0")):
-    try:
-      with socket.socket(family, socket.SOCK_STREAM) as s:
-        s.bind((host, port))
-      return
-    except OSError as e:
-      if e.errno == errno.EADDRINUSE:
-        raise
-      if family == socket.AF_INET:
-        raise
+  try:   # every interface, IPv6 and IPv4 (JAX binds [::]:port)
+    with socket.socket(socket.AF_INET6, socket.SOCK_STREAM) as s:
+      s.bind(("::", port))
+    return
+  except OSError as e:
+    if e.errno == errno.EADDRINUSE:
+      raise
+  with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:   # a host without IPv6
+    s.bind(("0.0.0.0", port))
 
 
 class StartTimeout(Exception):
