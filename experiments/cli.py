@@ -169,8 +169,6 @@ def config_value(holder):
     if value is not None and not isinstance(value, ml_collections.ConfigDict):
       kind = type(value).__name__
       raise returned(f"{'an' if kind[0] in 'aeiou' else 'a'} {kind}")
-    if value is not None:
-      value.keys()   # A config that failed to load raises only when it is first used.
   except app.UsageError:
     raise
   except Exception as e:  # ml_collections defers load failures (IOError, ImportError, ...).
@@ -312,8 +310,6 @@ def run(main: Callable[[Sequence[str]], object],
                   "or an underflow): bring the settings back toward their defaults.")
     except (RunError, AEError) as e:
       _error_exit(f"{e}")
-    except MemoryError as e:
-      _error_exit(_out_of_memory(e))
     except Exception as e:  # noqa: BLE001 (XLA's allocation failures have no type of their own)
       if not memory.is_out_of_memory(e):
         raise
