@@ -94,10 +94,17 @@ class Model:
   # --------------------------------------------------------------------------- state
 
   def optimizer(self) -> optax.GradientTransformation:
-    """Adam with config.train's learning rate, schedule and eps."""
+    """config.train's optimizer (Adam with its eps, or Adagrad) at its learning rate and
+    schedule; with weight_decay > 0, weight_decay * theta is added to each gradient first: the
+    gradient of -log N(theta; 0, I) / N with weight_decay = 1 / N (Kingma & Welling's prior on
+    the weights, per example)."""
     t = self.config.train
-    return optax.adam(learning_rate_schedule(t.learning_rate, t.schedule, self.steps_per_epoch),
-                      eps=t.adam_eps)
+    rate = learning_rate_schedule(t.learning_rate, t.schedule, self.steps_per_epoch)
+    tx = (optax.adagrad(rate) if t.get("optimizer", "adam") == "adagrad"
+          else optax.adam(rate, eps=t.adam_eps))
+    if t.get("weight_decay", 0.0):
+      tx = optax.chain(optax.add_decayed_weights(t.weight_decay), tx)
+    return tx
 
   def init_params(self, rng: jax.Array):
     raise NotImplementedError

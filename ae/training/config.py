@@ -3,7 +3,9 @@
   config.model   name (a registered family member), latent_dim, hidden (encoder widths; the
                  decoder mirrors them), activation, code_activation, likelihood, sigma
   config.data    dataset, data_dir, max_train_examples, max_test_examples, binarize
-  config.train   epochs, batch_size, learning_rate, schedule, adam_eps, seed, eval_batch_size,
+  config.train   epochs, batch_size, optimizer (adam or adagrad), learning_rate, schedule,
+                 adam_eps, weight_decay (an N(0, 1 / (weight_decay N)) prior on the weights:
+                 weight_decay * theta added to every gradient), seed, eval_batch_size,
                  keep_checkpoints, divergence_factor and skip_nonfinite_updates (the
                  divergence rule of ae.training.divergence)
   config.<name>  the family's own section, only where the model has one (config.dae.noise, ...)
@@ -28,6 +30,7 @@ from ae.foundations import mlp
 CODE_ACTIVATIONS = ("identity", "sigmoid", "tanh")
 BINARIZE = ("none", "dynamic")
 SCHEDULES = ("constant", "burda_stages")
+OPTIMIZERS = ("adam", "adagrad")
 MAX_SEED = 2 ** 63 - 1
 # Keys of config.json that record the run rather than set it.
 RECORD_KEYS = ("workdir", "data_source", "data_fingerprint", "mean_image_nll",
@@ -46,7 +49,8 @@ def base_config(model_name: str = "ae") -> ml_collections.ConfigDict:
       max_train_examples=config_dict.placeholder(int),
       max_test_examples=config_dict.placeholder(int), binarize="none"))
   config.train = ml_collections.ConfigDict(dict(
-      epochs=10, batch_size=128, learning_rate=1e-3, schedule="constant", adam_eps=1e-8, seed=0,
+      epochs=10, batch_size=128, optimizer="adam", learning_rate=1e-3, schedule="constant",
+      adam_eps=1e-8, weight_decay=0.0, seed=0,
       eval_batch_size=1000, keep_checkpoints=3, divergence_factor=10.0,
       skip_nonfinite_updates=False))
   for section, fields in family.config_sections(model_name).items():
@@ -182,6 +186,8 @@ def validate(config) -> ml_collections.ConfigDict:
   require_number(config, "train.learning_rate", low=0, low_open=True)
   require_choice(config, "train.schedule", SCHEDULES)
   require_number(config, "train.adam_eps", low=0, low_open=True)
+  require_choice(config, "train.optimizer", OPTIMIZERS)
+  require_number(config, "train.weight_decay", low=0)
   require_number(config, "train.seed", low=0, high=MAX_SEED, integer=True)
   require_number(config, "train.divergence_factor", low=1, low_open=True)
   if not isinstance(config.train.skip_nonfinite_updates, bool):
