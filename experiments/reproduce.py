@@ -33,7 +33,7 @@ import shlex
 from absl import flags
 import numpy as np
 
-from ae import io
+from ae import data, io
 from experiments import cli
 from experiments import protocols as registry
 from experiments.protocols import context
@@ -168,6 +168,7 @@ def main(argv):
   del argv
   protocols = registry.all_protocols()
   chosen = selection(protocols)
+  data.load("mnist", "test", DATA_DIR.value, max_examples=100)   # Bad data: refused up front.
   root = cli.prepare_workdir(WORKDIR.value)
   for name, rows in chosen.items():
     run_protocol(name, protocols[name], rows)

@@ -648,6 +648,41 @@ ROWS = [
     Row("a Parzen bandwidth range upside down", "manifold",
         ("--workdir={tmp}/w", "--parzen_sigma_min=2", "--parzen_sigma_max=1"),
         "FATAL Flags parsing error: --parzen_sigma_min: 2 must be below --parzen_sigma_max=1."),
+    # ---------------------------------------------------------------------- reproduce
+    Row("a protocol that does not exist", "reproduce",
+        ("--workdir={tmp}/w", "--only=flax_vae,iwae_table2"),
+        "FATAL Flags parsing error: --only: 'iwae_table2' is not a protocol; choose from "
+        "flax_vae, kingma_welling_fig2, iwae_table1, m2_100, m1m2_100, aae_figure4, aae_parzen, "
+        "aae_clustering_16 (or NAME/ROW)."),
+    Row("a row that its protocol does not have", "reproduce",
+        ("--workdir={tmp}/w", "--only=iwae_table1/vae_k7"),
+        "FATAL Flags parsing error: --only: 'iwae_table1/vae_k7' is not a row of iwae_table1; "
+        "its rows are iwae_table1/vae_k1, iwae_table1/vae_k5, iwae_table1/vae_k50, "
+        "iwae_table1/iwae_k1, iwae_table1/iwae_k5, iwae_table1/iwae_k50."),
+    Row("no seeds", "reproduce", ("--workdir={tmp}/w", "--seeds=0"),
+        "FATAL Flags parsing error: flag --seeds=0: --seeds must be a finite number, positive."),
+    Row("a negative epoch cap", "reproduce", ("--workdir={tmp}/w", "--max_epochs=-3"),
+        "FATAL Flags parsing error: flag --max_epochs=-3: --max_epochs must be a finite number, "
+        "positive."),
+    Row("a data directory that does not exist", "reproduce",
+        ("--workdir={tmp}/w", "--data_dir={tmp}/nope", "--only=flax_vae"),
+        "error: data directory {tmp}/nope does not exist; fix --data_dir / AE_DATA_DIR or unset "
+        "it to use the default sources."),
+    Row("a data directory without MNIST's files", "reproduce",
+        ("--workdir={tmp}/w", "--data_dir={data}", "--only=flax_vae"),
+        "error: {data}/t10k-images-idx3-ubyte[.gz] is missing, so the test split cannot be loaded "
+        "from {data}; put the file there or point --data_dir / AE_DATA_DIR at a directory that "
+        "has it."),
+    Row("another binary's workdir", "reproduce",
+        ("--workdir={tmp}/w", "--data_dir={data}/fashion_mnist", "--only=flax_vae"),
+        "FATAL Flags parsing error: --workdir: {tmp}/w holds the outputs of python -m "
+        "experiments.descent, which experiments.reproduce would overwrite; choose another "
+        "--workdir.", setup="descent_workdir"),
+    Row("a workdir another process holds", "reproduce",
+        ("--workdir={tmp}/w", "--data_dir={data}/fashion_mnist", "--only=flax_vae"),
+        "FATAL Flags parsing error: --workdir: {tmp}/w is in use by process {n} (python -m "
+        "experiments.descent); wait for it to end or stop it (kill {n}), or choose another "
+        "--workdir.", setup="workdir_held"),
     # ------------------------------------------------------------- the file system's limits
     Row("a workdir name longer than the file system allows", "train",
         (*TRAIN, "--workdir={tmp}/" + "w" * 300),

@@ -19,7 +19,7 @@ from ae.models import base
 from ae.training import config as config_lib
 from experiments import protocols
 from experiments.configs.papers import burda_2015, flax_examples, kingma_2014
-from experiments.configs.papers import kingma_welling_2013
+from experiments.configs.papers import kingma_welling_2013, makhzani_2015
 from tests.conftest import ROOT, run_binary, write_dataset
 
 
@@ -63,11 +63,19 @@ def test_kingma_welling_preset():
   assert kingma_welling_2013.EPOCHS * 60000 >= 1e8
 
 
-def test_kingma_2014_preset():
+def test_kingma_2014_presets():
   c = config_lib.validate(kingma_2014.get_config())
   assert (c.model.name, c.data.dataset, c.data.num_labels, c.model.latent_dim) == (
       "m2", "mnist", 100, 50)
   assert c.model.hidden == (500,)
+  m1 = config_lib.validate(kingma_2014.get_config("m1"))   # nips14-ssl's M1
+  assert (m1.model.name, m1.model.hidden, m1.model.latent_dim, m1.model.activation) == (
+      "vae", (500, 500), 50, "softplus")
+  assert (m1.train.learning_rate, m1.train.batch_size, m1.data.binarize) == (3e-4, 100, "none")
+  m1m2 = kingma_2014.get_config("m1m2")
+  assert (m1m2.model.hidden, m1m2.model.latent_dim, m1m2.model.likelihood) == (
+      (300,), 50, "gaussian_learned")
+  assert (m1m2.data.num_labels, m1m2.train.learning_rate) == (100, 3e-4)
 
 
 def _one_update(config, params, grads):
@@ -105,10 +113,29 @@ def test_adam_is_the_default_optimizer():
                              1 - 1e-3 * np.sign([1.0, -1.0, 0.5]), rtol=1e-5)
 
 
+def test_makhzani_parzen_preset():
+  c = config_lib.validate(makhzani_2015.get_config("parzen"))
+  assert (c.model.name, c.model.latent_dim, c.model.hidden, c.aae.disc_hidden) == (
+      "aae", 8, (1200, 1200), (1200, 1200))
+  assert (c.aae.prior, c.aae.prior_scale, c.model.activation) == ("normal", 5.0, "relu")
+  assert (c.train.batch_size, c.train.epochs, c.data.max_train_examples) == (100, 200, 59000)
+  model = models.build(c)
+  z = np.asarray(model.prior.sample(jax.random.PRNGKey(0), 20000))
+  np.testing.assert_allclose(z.std(0), 5.0, rtol=0.03)   # N(0, 5^2 I)
+  # Its log-density is N(0, 25 I)'s (scipy's closed form, written out).
+  point = np.array([[1.0, -2.0, 0.5, 0.0, 3.0, -1.0, 2.0, 0.25]])
+  want = -0.5 * np.sum(point ** 2) / 25 - 4 * np.log(2 * np.pi * 25)
+  np.testing.assert_allclose(float(model.prior.log_density(jnp.asarray(point))[0]), want,
+                             rtol=1e-5)
+  with pytest.raises(Exception, match="aae.prior_scale"):
+    config_lib.make("aae", **{"aae.prior": "mixture", "model.latent_dim": 2,
+                              "aae.prior_scale": 5.0})
+
+
 def test_protocol_names_are_the_interface():
   assert list(protocols.all_protocols()) == [
-      "flax_vae", "kingma_welling_fig2", "iwae_table1", "m2_100", "aae_figure4",
-      "aae_clustering_16"]
+      "flax_vae", "kingma_welling_fig2", "iwae_table1", "m2_100", "m1m2_100", "aae_figure4",
+      "aae_parzen", "aae_clustering_16"]
   iwae = protocols.all_protocols()["iwae_table1"].anchors
   assert {r: a.paper for r, a in iwae.items()} == {
       "vae_k1": 86.76, "vae_k5": 86.47, "vae_k50": 86.35, "iwae_k1": 86.76, "iwae_k5": 85.54,
@@ -175,6 +202,6 @@ def test_reproduce_refuses_an_unknown_protocol(tmp_path):
   assert result.returncode == 2
   assert result.stderr.strip().splitlines()[0] == (
       "FATAL Flags parsing error: --only: 'iwae_table2' is not a protocol; choose from "
-      "flax_vae, kingma_welling_fig2, iwae_table1, m2_100, aae_figure4, aae_clustering_16 (or "
-      "NAME/ROW).")
+      "flax_vae, kingma_welling_fig2, iwae_table1, m2_100, m1m2_100, aae_figure4, "
+      "aae_parzen, aae_clustering_16 (or NAME/ROW).")
   assert not os.listdir(tmp_path)   # refused before the workdir is touched

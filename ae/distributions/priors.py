@@ -4,7 +4,8 @@ Each prior has a sampler, a per-label sampler (the label-incorporated variant: t
 part of the prior) and `assign`, the label of the part a code lies nearest. `log_density` is
 p(z)'s log-density where one exists.
 
-  normal       N(0, I) in any dimension; no parts (its per-label sampler ignores the label)
+  normal       N(0, scale^2 I) in any dimension (scale 1 unless aae.prior_scale says); no parts
+               (its per-label sampler ignores the label)
   mixture      2-D: ten Gaussians, one per label y. Component y is N(0, diag(0.5^2, 0.1^2))
                (std 0.5 along the radius, 0.1 across it) shifted 1.4 along the first axis and
                rotated by theta_y = 2 pi y / 10:   z = R(theta_y) (eps * (0.5, 0.1) + (1.4, 0)),
@@ -33,21 +34,22 @@ def _rotate(z, theta):
 
 
 class Normal:
-  """N(0, I) in `dim` dimensions."""
+  """N(0, scale^2 I) in `dim` dimensions (scale 5: Makhzani et al.'s Parzen-window prior)."""
   name = "normal"
   has_parts = False
 
-  def __init__(self, dim: int):
-    self.dim = dim
+  def __init__(self, dim: int, scale: float = 1.0):
+    self.dim, self.scale = dim, scale
 
   def sample(self, rng, n: int):
-    return jax.random.normal(rng, (n, self.dim))
+    return self.scale * jax.random.normal(rng, (n, self.dim))
 
   def sample_given_labels(self, rng, labels):
     return self.sample(rng, labels.shape[0])
 
   def log_density(self, z):
-    return -0.5 * jnp.sum(z ** 2 + math.log(2 * math.pi), axis=-1)
+    u = z / self.scale
+    return -0.5 * jnp.sum(u ** 2 + math.log(2 * math.pi * self.scale ** 2), axis=-1)
 
 
 class Mixture:
@@ -118,9 +120,10 @@ def radius_density(r):
   return np.where((r >= 0) & (r <= ROLL_RADIUS), 2 * r / ROLL_RADIUS ** 2, 0.0)
 
 
-def get(name: str, dim: int):
+def get(name: str, dim: int, scale: float = 1.0):
+  """The prior `name`; `scale` is the normal prior's standard deviation."""
   if name == "normal":
-    return Normal(dim)
+    return Normal(dim, scale)
   if name == "mixture":
     return Mixture()
   if name == "swiss_roll":

@@ -31,6 +31,7 @@ ACTIVATIONS = {
     "relu": Activation(jax.nn.relu, lambda z: (z > 0).astype(z.dtype)),
     "elu": Activation(jax.nn.elu, lambda z: jnp.where(z > 0, jnp.ones_like(z), jnp.exp(z))),
     "identity": Activation(lambda z: z, jnp.ones_like),
+    "softplus": Activation(jax.nn.softplus, jax.nn.sigmoid),   # Kingma et al. 2014's units
 }
 
 # Initial weight scale std(fan_in, fan_out) of the usual schemes.

@@ -35,7 +35,7 @@ def build(config, num_pixels: int = 784):
 
 
 from ae.models import (adversarial, autoencoders, semisupervised,  # noqa: E402
-                       variational)   # The families register below.
+                       stacked, variational)   # The families register below.
 
 for _name in autoencoders.NAMES:   # ae, dae, sae, cae: one family, one module.
   register(_name, autoencoders.Autoencoders)
@@ -44,3 +44,4 @@ for _name in variational.NAMES:    # vae, iwae, cvae
 for _name in adversarial.NAMES:    # aae, aae_cat
   register(_name, adversarial.Adversarial)
 register("m2", semisupervised.M2)
+register("m1m2", stacked.M1M2)     # M2 on a trained VAE's codes

@@ -48,8 +48,8 @@ NUM_CLASSES = 10
 _ADVERSARIAL = {"disc_hidden": (512, 256), "adversarial_learning_rate": 1e-3,
                 "generator_lr_factor": 1.0, "adversarial_b1": 0.5}
 SECTIONS = {
-    "aae": {"prior": "normal", "label_prior": False, "encoder": "deterministic",
-            **_ADVERSARIAL},
+    "aae": {"prior": "normal", "prior_scale": 1.0, "label_prior": False,
+            "encoder": "deterministic", **_ADVERSARIAL},
     "aae_cat": {"num_categories": 10, "input_noise": 0.0, **_ADVERSARIAL},
 }
 
@@ -94,6 +94,10 @@ class Adversarial(base.Model):
     if name == "aae":
       require_choice(config, "aae.prior", priors.NAMES)
       require_choice(config, "aae.encoder", ENCODERS)
+      require_number(config, "aae.prior_scale", low=0, low_open=True)
+      if s.prior != "normal" and s.prior_scale != 1.0:
+        raise ConfigError("aae.prior_scale", f"scales the normal prior only; set it to 1 for "
+                          f"the {s.prior} prior.")
       if s.prior != "normal" and config.model.latent_dim != 2:
         raise ConfigError("model.latent_dim", f"the {s.prior} prior is 2-D; set it to 2, not "
                           f"{config.model.latent_dim}.")
@@ -132,7 +136,7 @@ class Adversarial(base.Model):
                     "style": (m.latent_dim, style.sample_given_labels)}
       self.prior = style
     else:
-      self.prior = priors.get(s.prior, m.latent_dim)
+      self.prior = priors.get(s.prior, m.latent_dim, s.get("prior_scale", 1.0))
       sampler = (self.prior.sample_given_labels if self.label_prior else
                  lambda rng, labels: self.prior.sample(rng, labels.shape[0]))
       self.parts = {"code": (m.latent_dim, sampler)}

@@ -10,6 +10,7 @@ WORKDIR/iwae_table1/stages.json and stages.png.
 """
 
 import os
+import time
 
 import jax
 import numpy as np
@@ -37,7 +38,9 @@ def active_units(model, state, images) -> int:
 
 def evaluate(ctx, result, samples: int) -> dict:
   splits = result.splits
+  started = time.perf_counter()
   nll = likelihood.importance_sampled_nll(result.model, result.state, splits["test"], samples)
+  seconds = time.perf_counter() - started
   if not np.all(np.isfinite(nll)):
     from ae.errors import ResultError
     raise ResultError(f"the importance-sampled NLL of {ctx.root} is not finite")
@@ -45,7 +48,8 @@ def evaluate(ctx, result, samples: int) -> dict:
           "test_nll_sem": float(nll.std(ddof=1) / np.sqrt(nll.size)),
           "active_units": active_units(result.model, result.state,
                                        np.asarray(splits["train"].images[:ACTIVE_IMAGES])),
-          "test_elbo_loss": result.history[-1]["test_loss"]}
+          "test_elbo_loss": result.history[-1]["test_loss"], "nll_seconds": seconds,
+          "epoch_seconds": float(np.median([r["epoch_seconds"] for r in result.history]))}
 
 
 def stages_figure(curves: dict, path: str) -> None:
@@ -95,3 +99,28 @@ PROTOCOLS = (Protocol(
     epochs=preset.EPOCHS, seeds=1, run=run,
     differs="The paper reports the end of 3,280 epochs; the rows are the NLL at the last stage "
             "boundary reached (epochs_run), a point on the curve, not the end."),)
+
+
+def stages_markdown(curves: dict) -> str:
+  """The table of stages.json: per model, the test NLL (k = 5000) and the active units at each
+  stage boundary reached."""
+  ends = sorted({p["epoch"] for points in curves.values() for p in points})
+  lines = ["| model (paper at 3,280 epochs) | " + " | ".join(f"epoch {e}" for e in ends) + " |",
+           "|---|" + "---|" * len(ends)]
+  for name, points in curves.items():
+    at = {p["epoch"]: p for p in points}
+    cells = [f"{at[e]['test_nll']:.2f} ({at[e]['active_units']} active)" if e in at else ""
+             for e in ends]
+    lines.append(f"| {name} ({TABLE1[name]:.2f}) | " + " | ".join(cells) + " |")
+  lines.append("")
+  for name, points in curves.items():
+    last = points[-1]
+    if "epoch_seconds" not in last:
+      continue
+    left = preset.EPOCHS - last["epoch"]
+    evals = len([e for e in preset.stage_ends() if e > last["epoch"]])
+    hours = (left * last["epoch_seconds"] + evals * last["nll_seconds"]) / 3600
+    lines.append(f"- {name}: the {left} epochs and {evals} evaluations left would take "
+                 f"{hours:.0f} hours here ({last['epoch_seconds']:.1f} s per epoch, "
+                 f"{last['nll_seconds']:.0f} s per k = {last['num_samples']} NLL).")
+  return "\n".join(lines) + "\n"
