@@ -90,6 +90,10 @@ def main(argv):
   # checkpoint is read: a run still being trained is refused (its checkpoints change under it).
   cli.prepare_workdir(workdir)
   config, model, state = load_run(workdir)
+  if config.model.name == "m1m2":
+    raise cli.usage_error("workdir", f"{workdir} holds an m1m2 run: M2 on M1's codes, which "
+                          "reconstructs codes, not images; its test accuracy is in its "
+                          "metrics.jsonl, and M1's run (m1m2.m1_workdir) is the one to evaluate.")
   if model.log_importance_weights is not None:
     check_importance_memory(config)
   splits = loop.load_splits(config)

@@ -164,8 +164,25 @@ def markdown(rows: dict) -> str:
   return "\n".join(lines) + "\n"
 
 
+README_FROM = flags.DEFINE_string("readme_from", None, "Print the README's tables of a "
+                                  "papers.json (and the iwae_stages.json beside it), run nothing.")
+
+
+def readme(path: str) -> str:
+  from experiments.protocols import burda_2015
+  rows = io.read_json(path)
+  stages = os.path.join(os.path.dirname(path), "iwae_stages.json")
+  text = markdown(rows)
+  if os.path.exists(stages):
+    text += "\n" + burda_2015.stages_markdown(io.read_json(stages))
+  return text
+
+
 def main(argv):
   del argv
+  if README_FROM.value:
+    print(readme(README_FROM.value), end="")
+    return
   protocols = registry.all_protocols()
   chosen = selection(protocols)
   data.load("mnist", "test", DATA_DIR.value, max_examples=100)   # Bad data: refused up front.

@@ -205,3 +205,21 @@ def test_reproduce_refuses_an_unknown_protocol(tmp_path):
       "flax_vae, kingma_welling_fig2, iwae_table1, m2_100, m1m2_100, aae_figure4, "
       "aae_parzen, aae_clustering_16 (or NAME/ROW).")
   assert not os.listdir(tmp_path)   # refused before the workdir is touched
+
+
+def test_readme_shows_docs_papers_json():
+  """README.md's "Against the papers" tables are generated from the committed run."""
+  from experiments import reproduce
+  from experiments.protocols import burda_2015 as iwae
+  with open(os.path.join(ROOT, "README.md")) as f:
+    readme = f.read()
+  with open(os.path.join(ROOT, "docs", "papers.json")) as f:
+    rows = json.load(f)
+  assert reproduce.markdown(rows) in readme, "regenerate it: python -m experiments.reproduce " \
+      "--readme_from=docs/papers.json"
+  if any(name.startswith("iwae_table1/") for name in rows):
+    with open(os.path.join(ROOT, "docs", "iwae_stages.json")) as f:
+      assert iwae.stages_markdown(json.load(f)) in readme
+  for name, row in rows.items():   # every row has the interface's fields, finite numbers
+    assert name.split("/")[0] in protocols.all_protocols()
+    assert np.isfinite(row["ours"]) and row["epochs_run"] <= row["epochs_protocol"]

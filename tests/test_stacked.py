@@ -13,7 +13,7 @@ from ae.models import stacked
 from ae.training import config as config_lib
 from ae.training import loop
 from experiments.configs.papers import kingma_2014
-from tests.conftest import crash_after
+from tests.conftest import crash_after, run_binary
 
 
 @pytest.fixture(scope="module")
@@ -97,6 +97,8 @@ def test_m1m2_trains_resumes_and_classifies(m1_run, tiny_data_dir, tmp_path):
   found = straight.model.evaluation_metrics(straight.state, straight.splits["train"],
                                             straight.splits["test"])
   assert found["test_accuracy"] == pytest.approx(h[-1]["test_accuracy"])
+  refused = run_binary("evaluate", f"--workdir={tmp_path / 'straight'}")
+  assert refused.returncode == 2 and "holds an m1m2 run" in refused.stderr, refused.stderr
 
 
 def model_means(result):
