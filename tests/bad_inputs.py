@@ -77,7 +77,7 @@ ROWS = [
     Row("an unknown model", "train",
         (*TRAIN, "--config.model.name=gan", "--workdir={tmp}/w"),
         "FATAL Flags parsing error: --config.model.name: 'gan' does not exist; choose one of "
-        "ae, dae, sae, cae, vae, iwae, cvae, aae, aae_cat, m2."),
+        "ae, dae, sae, cae, vae, iwae, cvae, aae, aae_cat, m2, m1m2."),
     Row("renaming a model whose preset has other sections", "train",
         (*TRAIN, "--config.model.name=vae", "--workdir={tmp}/w"),
         "FATAL Flags parsing error: --config.model.name: 'vae' has config sections of its own "
@@ -334,7 +334,7 @@ ROWS = [
     Row("an unknown activation", "taylor_check",
         ("--workdir={tmp}", "--activation=swish"),
         "FATAL Flags parsing error: flag --activation=swish: value should be one of "
-        "<sigmoid|tanh|relu|elu|identity>"),
+        "<sigmoid|tanh|relu|elu|identity|softplus>"),
     # ---------------------------------------------------------------------- gradient_check
     Row("an unknown dataset", "gradient_check",
         ("--workdir={tmp}", "--dataset=cifar10"),

@@ -76,8 +76,27 @@ def crash_after(epoch: int):
   return crash
 
 
+_ZYGOTE = []   # this process's fork server (tests/zygote.py), started on first use
+
+
+def _zygote():
+  if not _ZYGOTE:
+    import atexit
+    from tests import bad_input_runner
+    _ZYGOTE.append(bad_input_runner.Zygote(ROOT, tempfile.mkdtemp(prefix="ae-zygote-")))
+    atexit.register(_ZYGOTE[0].close)
+  return _ZYGOTE[0]
+
+
 def run_binary(name: str, *args: str, env: dict | None = None) -> subprocess.CompletedProcess:
-  """Runs `python -m experiments.NAME args...` from the repository root."""
+  """Runs `python -m experiments.NAME args...` from the repository root: forked from this
+  process's fork server (its imports done once; the binary's own output and exit code), or as
+  a fresh interpreter when `env` adds variables (read at start-up, as XLA_FLAGS is)."""
+  if env is None:
+    process = _zygote().start(name, list(args), ROOT)
+    stdout, stderr = process.communicate(timeout=600)
+    return subprocess.CompletedProcess([sys.executable, "-m", f"experiments.{name}", *args],
+                                       process.returncode, stdout, stderr)
   full_env = {k: v for k, v in os.environ.items() if k != "AE_DATA_DIR"}
   full_env.update(TF_CPP_MIN_LOG_LEVEL="3", **(env or {}))
   return subprocess.run([sys.executable, "-m", f"experiments.{name}", *args], cwd=ROOT,

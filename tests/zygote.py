@@ -84,6 +84,13 @@ def main() -> None:
   import optax  # noqa: F401
   import experiments.cli  # noqa: F401
   import ae.training.loop  # noqa: F401
+  import orbax.checkpoint  # noqa: F401  What a training run imports at its first epoch's end.
+  import matplotlib
+  matplotlib.use("Agg")
+  import matplotlib.pyplot  # noqa: F401
+  from tensorboard.summary.writer import event_file_writer  # noqa: F401
+  import threading as _threading
+  assert _threading.active_count() == 1, "a thread before fork would be lost in the children"
   threading.Thread(target=_reap, daemon=True).start()
   for line in sys.stdin:
     request = json.loads(line)
