@@ -36,7 +36,7 @@ import numpy as np
 from ae import data, io
 from experiments import cli
 from experiments import protocols as registry
-from experiments.protocols import context
+from experiments.protocols import context, tables
 
 WORKDIR = flags.DEFINE_string("workdir", None, "Where every protocol's runs and the tables go.")
 ONLY = flags.DEFINE_list("only", [], "Protocols (or rows, NAME/ROW) to run; default: all.")
@@ -146,42 +146,14 @@ def machine() -> dict:
           "jax": jax.__version__, "date": datetime.date.today().isoformat()}
 
 
-def markdown(rows: dict) -> str:
-  def num(v, std=None):
-    if v is None:
-      return "(figure)"
-    return f"{v:.2f}" + (f" ± {std:.2f}" if std is not None else "")
-  lines = ["| row | paper | ours | ours − paper | unit | seeds | epochs run / protocol | "
-           "seconds |", "|---|---|---|---|---|---|---|---|"]
-  for name, r in rows.items():
-    diff = "" if r["paper"] is None else f"{r['ours'] - r['paper']:+.2f}"
-    lines.append(f"| {name} | {num(r['paper'], r['paper_std'])} | "
-                 f"{num(r['ours'], r['ours_std'])} | {diff} | {r['unit']} | {r['seeds']} | "
-                 f"{r['epochs_run']} / {r['epochs_protocol']} | {r['seconds']:.0f} |")
-  commands = list(dict.fromkeys(r["command"] for r in rows.values()))
-  lines += ["", "The commands (each resumes, and reuses what is finished):", ""]
-  lines += [f"    {c}" for c in commands]
-  return "\n".join(lines) + "\n"
-
-
 README_FROM = flags.DEFINE_string("readme_from", None, "Print the README's tables of a "
                                   "papers.json (and the iwae_stages.json beside it), run nothing.")
-
-
-def readme(path: str) -> str:
-  from experiments.protocols import burda_2015
-  rows = io.read_json(path)
-  stages = os.path.join(os.path.dirname(path), "iwae_stages.json")
-  text = markdown(rows)
-  if os.path.exists(stages):
-    text += "\n" + burda_2015.stages_markdown(io.read_json(stages))
-  return text
 
 
 def main(argv):
   del argv
   if README_FROM.value:
-    print(readme(README_FROM.value), end="")
+    print(tables.readme(README_FROM.value), end="")
     return
   protocols = registry.all_protocols()
   chosen = selection(protocols)
@@ -200,7 +172,7 @@ def main(argv):
         "sources": sorted({a.source for a in protocol.anchors.values()})}
   io.write_json(os.path.join(root, "papers.json"), rows)
   io.write_json(os.path.join(root, "papers_details.json"), details)
-  table = markdown(rows)
+  table = tables.markdown(rows)
   io.write_lines(os.path.join(root, "papers.md"), table.splitlines())
   print(table, end="")
   print(f"outputs in {root}")

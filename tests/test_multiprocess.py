@@ -10,10 +10,12 @@ import sys
 
 import numpy as np
 
-from tests.conftest import ROOT, run_binary
+from tests.conftest import FAST_COMPILE, ROOT, run_binary
 
-ONE_DEVICE = {"XLA_FLAGS": "--xla_force_host_platform_device_count=1", "JAX_PLATFORMS": "cpu"}
-TWO_DEVICES = {"XLA_FLAGS": "--xla_force_host_platform_device_count=2", "JAX_PLATFORMS": "cpu"}
+ONE_DEVICE = {"XLA_FLAGS": f"--xla_force_host_platform_device_count=1 {FAST_COMPILE}",
+              "JAX_PLATFORMS": "cpu"}
+TWO_DEVICES = {"XLA_FLAGS": f"--xla_force_host_platform_device_count=2 {FAST_COMPILE}",
+               "JAX_PLATFORMS": "cpu"}
 
 
 def _args(workdir, data_dir, epochs):

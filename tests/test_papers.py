@@ -209,13 +209,12 @@ def test_reproduce_refuses_an_unknown_protocol(tmp_path):
 
 def test_readme_shows_docs_papers_json():
   """README.md's "Against the papers" tables are generated from the committed run."""
-  from experiments import reproduce
-  from experiments.protocols import burda_2015 as iwae
+  from experiments.protocols import burda_2015 as iwae, tables
   with open(os.path.join(ROOT, "README.md")) as f:
     readme = f.read()
   with open(os.path.join(ROOT, "docs", "papers.json")) as f:
     rows = json.load(f)
-  assert reproduce.markdown(rows) in readme, "regenerate it: python -m experiments.reproduce " \
+  assert tables.markdown(rows) in readme, "regenerate it: python -m experiments.reproduce " \
       "--readme_from=docs/papers.json"
   if any(name.startswith("iwae_table1/") for name in rows):
     with open(os.path.join(ROOT, "docs", "iwae_stages.json")) as f:

@@ -8,9 +8,10 @@ import sys
 
 import numpy as np
 
-from tests.conftest import ROOT, run_binary
+from tests.conftest import FAST_COMPILE, ROOT, run_binary
 
-FOUR_DEVICES = {"XLA_FLAGS": "--xla_force_host_platform_device_count=4", "JAX_PLATFORMS": "cpu"}
+FOUR_DEVICES = {"XLA_FLAGS": f"--xla_force_host_platform_device_count=4 {FAST_COMPILE}",
+                "JAX_PLATFORMS": "cpu"}
 
 
 def test_four_devices_train_like_one(tmp_path, tiny_data_dir):

@@ -21,7 +21,7 @@ def _env():
   return {k: v for k, v in os.environ.items() if k != "AE_DATA_DIR"}
 
 
-def _train_command(data_dir, workdir, epochs=40):
+def _train_command(data_dir, workdir, epochs=12):
   return [sys.executable, "-m", "experiments.train", "--config=experiments/configs/quick.py:ae",
           f"--config.data.data_dir={data_dir}", f"--config.train.epochs={epochs}",
           "--config.train.batch_size=32", f"--workdir={workdir}"]
@@ -76,8 +76,8 @@ def test_one_writer_per_workdir_and_kill_9(tmp_path):
   assert time.time() - started < 120
   with open(os.path.join(workdir, "metrics.jsonl")) as f:
     epochs = [json.loads(line)["epoch"] for line in f if line.strip()]
-  assert epochs == list(range(1, 41)), epochs   # each epoch once, resumed past the kill
-  assert 1 <= len(before) < 40
+  assert epochs == list(range(1, 13)), epochs   # each epoch once, resumed past the kill
+  assert 1 <= len(before) < 12
   # Another binary would overwrite the training run's config.json: refused.
   other = _run([sys.executable, "-m", "experiments.descent", f"--workdir={workdir}",
                 f"--data_dir={data_dir}", "--rows=64"])
