@@ -90,8 +90,8 @@ _ZYGOTE = []   # this process's fork server (tests/zygote.py), started on first 
 def _zygote():
   if not _ZYGOTE:
     import atexit
-    from tests import bad_input_runner
-    _ZYGOTE.append(bad_input_runner.Zygote(ROOT, tempfile.mkdtemp(prefix="ae-zygote-")))
+    from tests import zygote
+    _ZYGOTE.append(zygote.Zygote(ROOT, tempfile.mkdtemp(prefix="ae-zygote-")))
     atexit.register(_ZYGOTE[0].close)
   return _ZYGOTE[0]
 

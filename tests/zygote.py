@@ -6,12 +6,14 @@ its own work, not 2-3 s of imports; what it prints and its exit code are the bin
 
 Protocol (JSON lines): stdin {"id", "binary", "args", "env", "cwd", "out", "err"}; stdout
 {"id", "pid"} once forked, then {"id", "status"} (os.waitpid's) when the child has ended.
-Started by tests/bad_input_runner.Zygote; the rows whose fault is the interpreter's own start-up
+Started by `Zygote` below (the tests' side); the rows whose fault is the interpreter's own start-up
 (a signal during its imports, ulimits set by a shell) keep real processes.
 """
 
 import json
 import os
+import signal
+import subprocess
 import sys
 import threading
 
@@ -76,6 +78,111 @@ def _reap() -> None:
       request_id = _IDS.pop(pid, None)
     if request_id is not None:
       _say({"id": request_id, "status": status})
+
+
+# --------------------------------------------------------------------------------- the client
+
+
+def row_env() -> dict:
+  env = {k: v for k, v in os.environ.items() if k != "AE_DATA_DIR"}
+  env.update(TF_CPP_MIN_LOG_LEVEL="3", PYTHONDONTWRITEBYTECODE="1")
+  return env
+
+
+class Forked:
+  """The parts of subprocess.Popen the rows use, for a child of the Zygote."""
+
+  def __init__(self, zygote, request_id: int, pid: int, out: str, err: str):
+    self._zygote, self._id, self.pid = zygote, request_id, pid
+    self._out, self._err = out, err
+    self.returncode = None
+
+  def _ended(self, timeout=None) -> bool:
+    status = self._zygote.status(self._id, timeout)
+    if status is None:
+      return False
+    self.returncode = os.waitstatus_to_exitcode(status)
+    return True
+
+  def poll(self):
+    if self.returncode is None:
+      self._ended(0)
+    return self.returncode
+
+  def send_signal(self, signum: int) -> None:
+    if self.returncode is None:
+      try:
+        os.kill(self.pid, signum)
+      except ProcessLookupError:
+        pass
+
+  def kill(self) -> None:
+    self.send_signal(signal.SIGKILL)
+
+  def communicate(self, timeout=None):
+    if self.returncode is None and not self._ended(timeout):
+      raise subprocess.TimeoutExpired("forked row", timeout)
+    out = []
+    for path in (self._out, self._err):
+      with open(path, errors="replace") as f:
+        out.append(f.read())
+    return tuple(out)
+
+
+class Zygote:
+  """tests/zygote.py, started once; `start` forks a row's command from it."""
+
+  def __init__(self, root: str, scratch: str):
+    self._scratch = scratch
+    self._process = subprocess.Popen([sys.executable, "-m", "tests.zygote"], cwd=root,
+                                     env=row_env(), stdin=subprocess.PIPE,
+                                     stdout=subprocess.PIPE, text=True)
+    self._lock = threading.Condition()
+    self._pids, self._statuses, self._next = {}, {}, 0
+    threading.Thread(target=self._listen, daemon=True).start()
+
+  def _listen(self) -> None:
+    for line in self._process.stdout:
+      message = json.loads(line)
+      with self._lock:
+        if "pid" in message:
+          self._pids[message["id"]] = message["pid"]
+        else:
+          self._statuses[message["id"]] = message["status"]
+        self._lock.notify_all()
+    with self._lock:   # The zygote ended: every child still waited for is lost.
+      self._statuses.setdefault(-1, None)
+      self._lock.notify_all()
+
+  def status(self, request_id: int, timeout=None):
+    with self._lock:
+      self._lock.wait_for(lambda: request_id in self._statuses or -1 in self._statuses,
+                          timeout)
+      if request_id not in self._statuses and -1 in self._statuses:
+        raise RuntimeError("the zygote process ended")
+      return self._statuses.get(request_id)
+
+  def start(self, binary: str, args: list, cwd: str) -> Forked:
+    with self._lock:
+      request_id, self._next = self._next, self._next + 1
+    out, err = (os.path.join(self._scratch, f"{request_id}.{s}") for s in ("out", "err"))
+    request = {"id": request_id, "binary": binary, "args": args, "env": row_env(), "cwd": cwd,
+               "out": out, "err": err}
+    with self._lock:
+      self._process.stdin.write(json.dumps(request) + "\n")
+      self._process.stdin.flush()
+      self._lock.wait_for(lambda: request_id in self._pids or -1 in self._statuses, 60)
+      if request_id not in self._pids:
+        raise RuntimeError("the zygote did not fork")
+      pid = self._pids[request_id]
+    return Forked(self, request_id, pid, out, err)
+
+  def close(self) -> None:
+    self._process.stdin.close()
+    self._process.wait(timeout=60)
+
+
+# --------------------------------------------------------------------------------- the server
 
 
 def main() -> None:

@@ -136,7 +136,7 @@ class Adversarial(base.Model):
                     "style": (m.latent_dim, style.sample_given_labels)}
       self.prior = style
     else:
-      self.prior = priors.get(s.prior, m.latent_dim, s.get("prior_scale", 1.0))
+      self.prior = priors.get(s.prior, m.latent_dim, s.prior_scale)
       sampler = (self.prior.sample_given_labels if self.label_prior else
                  lambda rng, labels: self.prior.sample(rng, labels.shape[0]))
       self.parts = {"code": (m.latent_dim, sampler)}

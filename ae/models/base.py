@@ -100,9 +100,8 @@ class Model:
     the weights, per example)."""
     t = self.config.train
     rate = learning_rate_schedule(t.learning_rate, t.schedule, self.steps_per_epoch)
-    tx = (optax.adagrad(rate) if t.get("optimizer", "adam") == "adagrad"
-          else optax.adam(rate, eps=t.adam_eps))
-    if t.get("weight_decay", 0.0):
+    tx = optax.adagrad(rate) if t.optimizer == "adagrad" else optax.adam(rate, eps=t.adam_eps)
+    if t.weight_decay:
       tx = optax.chain(optax.add_decayed_weights(t.weight_decay), tx)
     return tx
 

@@ -9,10 +9,9 @@ epoch on the test set.
 
 import os
 
-import jax
 import numpy as np
 
-from ae import data
+from ae.evaluation import metrics
 from ae.models import stacked
 from experiments.configs.papers import kingma_2014 as preset
 from experiments.protocols import Anchor, Protocol
@@ -32,10 +31,8 @@ def run(ctx) -> dict:
 
 def m1_codes(result) -> np.ndarray:
   """M1's posterior means of its training images (gray levels, as it was trained)."""
-  images = result.splits["train"].images
-  fn = jax.jit(lambda im: result.model.encode(result.state, data.preprocess(im)))
-  return np.concatenate([np.asarray(fn(images[i:i + 1000]))
-                         for i in range(0, images.shape[0], 1000)])
+  return np.asarray(metrics.Evaluator(result.model, result.state).encode(
+      result.splits["train"].images))
 
 
 def run_m1m2(ctx) -> dict:
