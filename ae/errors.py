@@ -31,14 +31,18 @@ class ConfigError(AEError, ValueError):
 
 class DataError(AEError):
   """A dataset that cannot be loaded. The message may hold `{data_dir}` where the fix names the
-  data-directory setting; `worded(name)` fills in how a binary spells it (a flag)."""
+  data-directory setting, and `{config}` before a config field; `worded` fills in how a binary
+  spells them (flags)."""
 
   def __init__(self, message: str):
     self.template = message
     super().__init__(self.worded("data_dir"))
 
-  def worded(self, data_dir_setting: str) -> str:
-    return self.template.replace("{data_dir}", data_dir_setting)
+  def worded(self, data_dir_setting: str, config_prefix: str = "--config.") -> str:
+    """The message with `{data_dir}` as data_dir_setting and `{config}` (a config field's
+    prefix: "{config}data.image_size") as config_prefix."""
+    return self.template.replace("{data_dir}", data_dir_setting).replace("{config}",
+                                                                          config_prefix)
 
 
 class CheckpointError(AEError):

@@ -125,7 +125,7 @@ def measure_ours(batch_size: int) -> dict:
   config_lib.validate(config)
   splits = loop.load_splits(config)
   train = splits["train"]
-  model = models.build(config)
+  model = models.build(config, train.spec)
   model.attach_training_data(train)
   state = loop.create_state(model)
   epoch_fn = step.make_train_epoch(model.train_step(), batch_size)

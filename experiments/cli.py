@@ -291,7 +291,7 @@ def run(main: Callable[[Sequence[str]], object],
     except ConfigError as e:
       _usage_exit(f"{config_flag(e)}: {e.message}")
     except DataError as e:
-      _error_exit(e.worded(SETTING_FLAGS["data_dir"]))
+      _error_exit(e.worded(SETTING_FLAGS["data_dir"], SETTING_FLAGS["config_prefix"]))
     except CheckpointError as e:
       _error_exit(f"{e}; delete that directory to fall back to an earlier checkpoint, or "
                   "train into a new --workdir.")

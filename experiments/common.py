@@ -7,7 +7,7 @@ from ae import data
 
 WORKDIR = flags.DEFINE_string("workdir", None, "Directory for config.json, metrics and figures.")
 SEED = flags.DEFINE_integer("seed", 0, "PRNG seed.")
-DATASET = flags.DEFINE_enum("dataset", "fashion_mnist", data.DATASETS, "Dataset to use.")
+DATASET = flags.DEFINE_enum("dataset", "fashion_mnist", data.IDX_DATASETS, "Dataset to use.")
 DATA_DIR = flags.DEFINE_string(
     "data_dir", None, "Directory of IDX files (or of DATASET/ sub-directories); default: "
     "$AE_DATA_DIR, then Debian's dataset-fashion-mnist, then tfds.")

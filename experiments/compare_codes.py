@@ -13,8 +13,7 @@ from absl import flags
 import jax
 import numpy as np
 
-from ae import data, io
-from ae.errors import DataError
+from ae import io
 from ae.evaluation import adversarial, metrics, plots
 from ae.training import loop
 from experiments import cli
@@ -33,11 +32,11 @@ def panel(workdir: str):
   test = loop.load_splits(config)["test"]
   name = f"{config.model.name} ({os.path.basename(os.path.normpath(workdir))})"
   if hasattr(model, "prior"):
-    return name, adversarial.prior_panel(model, state, test), config.data.dataset
+    return name, adversarial.prior_panel(model, state, test), model.spec.class_names
   codes = metrics.Evaluator(model, state).encode(test.images, test.labels)
   prior = jax.random.normal(jax.random.PRNGKey(0), (5000, 2))
   return name, (np.asarray(codes), np.asarray(test.labels), np.asarray(prior)), \
-      config.data.dataset
+      model.spec.class_names
 
 
 def main(argv):
@@ -47,16 +46,12 @@ def main(argv):
                           "in --workdirs=runs/aae/normal,runs/aae/vae2d.")
   if not OUT.value or not OUT.value.endswith(".png"):
     raise cli.usage_error("out", f"{OUT.value!r} must name a .png file to write.")
-  panels, dataset = {}, None
+  panels, names = {}, None
   for workdir in WORKDIRS.value:
     if not os.path.isdir(workdir):
       raise cli.usage_error("workdirs", f"{workdir} is not a directory; name training runs.")
-    name, p, dataset = panel(workdir)
+    name, p, names = panel(workdir)
     panels[name] = p
-  try:
-    names = data.CLASS_NAMES[dataset]
-  except KeyError as e:
-    raise DataError(f"unknown dataset {dataset!r}") from e
   directory = os.path.dirname(OUT.value) or "."
   cli.prepare_workdir(directory, lock=False)   # one figure in a shared directory
   io.save_figure(plots.codes_over_prior(panels, names, "test codes over samples of each "

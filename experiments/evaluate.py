@@ -20,6 +20,7 @@ import jax
 import numpy as np
 
 from ae import data, io
+from ae.distributions import eight_bit, likelihoods
 from ae.evaluation import generative, likelihood, metrics, plots
 from ae.training import loop, step
 from experiments import cli
@@ -45,7 +46,7 @@ cli.FIXES["data_mismatch"] = lambda: ("restore its data (data.data_dir in config
                                       "--allow_other_data to evaluate on this data anyway")
 
 
-def check_importance_memory(config) -> None:
+def check_importance_memory(config, model) -> None:
   """The importance-sampled NLL holds one chunk's codes [chunk, batch, z] and their weights, and
   decodes them in blocks of variational.ROWS_PER_BLOCK rows: refused when that cannot fit."""
   from ae.models import variational
@@ -53,7 +54,9 @@ def check_importance_memory(config) -> None:
   m, k = config.model, max(cli.positive_integers(IS_SAMPLES))
   rows = IS_BATCH.value * min(IS_CHUNK.value, k)
   block = min(rows, variational.ROWS_PER_BLOCK)
-  needed = 4 * (rows * (3 * m.latent_dim + 4) + 3 * block * (784 + 2 * sum(m.hidden)))
+  outputs = model.num_pixels * model.likelihood.outputs_per_pixel
+  widths = loop.layer_widths(config, model.spec)
+  needed = 4 * (rows * (3 * m.latent_dim + 4) + 3 * block * (outputs + 2 * sum(widths)))
   said = memory.shortfall(needed, f"{rows} codes at once: --importance_batch x "
                           "--importance_chunk")
   if said:
@@ -78,6 +81,21 @@ def likelihood_metrics(config, model, state, test, test_codes) -> dict:
   return out
 
 
+def bits_per_dim(config, model, result: dict) -> dict:
+  """With an 8-bit likelihood (a discrete distribution over the 256 pixel values), each NLL
+  in bits per dimension: NLL / (H W C ln 2); the ELBO as its bound, -ELBO / (H W C ln 2)."""
+  if config.model.likelihood not in likelihoods.EIGHT_BIT:
+    return {}
+  d = model.num_pixels
+  out = {"bits_per_dim_note": f"8-bit pixels ({config.model.likelihood}): nats / ({d} ln 2)"}
+  for key in ("test_reconstruction_nll", "test_nll_is"):
+    if key in result:
+      out[f"{key}_bits_per_dim"] = eight_bit.bits_per_dim(result[key], d)
+  if "test_elbo" in result:
+    out["test_neg_elbo_bits_per_dim"] = eight_bit.bits_per_dim(-result["test_elbo"], d)
+  return out
+
+
 def main(argv):
   del argv
   ks = sorted(set(cli.positive_integers(KS)))
@@ -95,7 +113,7 @@ def main(argv):
                           "reconstructs codes, not images; its test accuracy is in its "
                           "metrics.jsonl, and M1's run (m1m2.m1_workdir) is the one to evaluate.")
   if model.log_importance_weights is not None:
-    check_importance_memory(config)
+    check_importance_memory(config, model)
   splits = loop.load_splits(config)
   if not ALLOW_OTHER_DATA.value:
     loop.check_data(workdir, splits)
@@ -107,7 +125,7 @@ def main(argv):
   evaluator = metrics.Evaluator(model, state)
   train_codes = evaluator.encode(train.images, train.labels)
   test_codes = evaluator.encode(test.images, test.labels)
-  knn = metrics.knn_accuracy(train_codes, train.labels, test_codes, test.labels, ks)
+  classes = model.spec.num_classes
   result = {
       "model": config.model.name, "dataset": config.data.dataset,
       "latent_dim": config.model.latent_dim,
@@ -115,17 +133,21 @@ def main(argv):
       "step": int(state.step),
       "test_reconstruction_nll": evaluator.reconstruction_nll(test.images, test.labels),
       "nll_units": "nats per example",
-      **{f"knn_accuracy_k{k}": v for k, v in knn.items()},
-      "linear_probe_accuracy": metrics.linear_probe(train_codes, train.labels, test_codes,
-                                                    test.labels, PROBE_STEPS.value),
       "train_examples": train.size, "test_examples": test.size, "data_source": test.source,
+      "image_shape": list(model.spec.shape),
   }
+  if classes:   # Unlabelled data (a folder without class sub-directories) has no accuracies.
+    knn = metrics.knn_accuracy(train_codes, train.labels, test_codes, test.labels, ks, classes)
+    result.update({f"knn_accuracy_k{k}": v for k, v in knn.items()})
+    result["linear_probe_accuracy"] = metrics.linear_probe(
+        train_codes, train.labels, test_codes, test.labels, PROBE_STEPS.value, num_classes=classes)
   result.update(model.evaluation_metrics(state, train, test))
   if model.log_importance_weights is not None:
     result.update(likelihood_metrics(config, model, state, test, test_codes))
     if config.model.latent_dim == 2:
       io.save_figure(generative.manifold(model, state, MANIFOLD_GRID.value),
                      os.path.join(workdir, "manifold.png"))
+  result.update(bits_per_dim(config, model, result))
   io.write_json(os.path.join(workdir, "eval.json"), result)
   q = min(QUERIES.value, test.size)
   nearest = np.asarray(metrics.nearest_neighbours(train_codes, test_codes[:q], NEIGHBOURS.value))
@@ -133,7 +155,7 @@ def main(argv):
                                  data.preprocess(np.asarray(train.images)[nearest.ravel()]).reshape(
                                      q, NEIGHBOURS.value, -1),
                                  f"{config.model.name}, latent {config.model.latent_dim}: "
-                                 "nearest train images in code space"),
+                                 "nearest train images in code space", model.spec.shape),
                  os.path.join(workdir, "retrieval.png"))
   print(cli.format_table(["metric", "value"], [[k, v] for k, v in result.items()
                                                 if isinstance(v, float)]))

@@ -105,6 +105,39 @@ def setup_empty_idx(tmp, fixtures):
     data.write_idx(os.path.join(d, labels + ".gz"), np.zeros((0,), np.uint8))
 
 
+def _png_folder(tmp, sizes=((8, 8),) * 4):
+  import numpy as np
+  from PIL import Image
+  d = os.path.join(tmp, "imgs")
+  for i, (h, w) in enumerate(sizes):
+    os.makedirs(os.path.join(d, f"c{i % 2}"), exist_ok=True)
+    Image.fromarray(np.full((h, w, 3), 40 * i, np.uint8)).save(
+        os.path.join(d, f"c{i % 2}", f"{i}.png"))
+  return d
+
+
+def setup_png_truncated(tmp, fixtures):
+  path = os.path.join(_png_folder(tmp), "c1", "3.png")
+  with open(path, "rb") as f:
+    blob = f.read()
+  with open(path, "wb") as f:
+    f.write(blob[:len(blob) // 2])
+
+
+def setup_png_mixed_sizes(tmp, fixtures):
+  _png_folder(tmp, ((8, 8), (8, 8), (8, 8), (12, 8)))
+
+
+def setup_png_empty(tmp, fixtures):
+  os.makedirs(os.path.join(tmp, "imgs"))
+
+
+def setup_npz_short_labels(tmp, fixtures):
+  import numpy as np
+  np.savez(os.path.join(tmp, "d.npz"), images=np.zeros((10, 8, 8, 3), np.uint8),
+           labels=np.zeros(9, np.int64))
+
+
 def setup_cut_idx(tmp, fixtures):
   d = shutil.copytree(os.path.join(fixtures["data"], "fashion_mnist"), os.path.join(tmp, "cut"))
   import gzip

@@ -15,6 +15,10 @@ from typing import NamedTuple
 TRAIN = ("--config=experiments/configs/quick.py:ae", "--config.data.data_dir={data}",
          "--config.train.epochs=1", "--config.train.batch_size=32")
 
+FOLDER = ("--config=experiments/configs/folder.py:native",
+          "--config.model.channels=(8,)", "--config.train.epochs=1",
+          "--config.train.batch_size=2")
+
 
 class Row(NamedTuple):
   what: str               # the bad input, in words
@@ -84,13 +88,15 @@ ROWS = [
         "(vae); start from its preset, such as --config=experiments/configs/vae.py, rather "
         "than renaming a model."),
     Row("an unknown dataset", "train",
-        (*TRAIN, "--config.data.dataset=cifar10", "--workdir={tmp}/w"),
-        "FATAL Flags parsing error: --config.data.dataset: 'cifar10' does not exist; choose "
-        "one of mnist, fashion_mnist."),
+        (*TRAIN, "--config.data.dataset=cifar100", "--workdir={tmp}/w"),
+        "FATAL Flags parsing error: --config.data.dataset: 'cifar100' does not exist; choose "
+        "one of mnist, fashion_mnist, binarized_mnist, cifar10, svhn_cropped, celeb_a, folder, "
+        "npz."),
     Row("an unknown likelihood", "train",
         (*TRAIN, "--config.model.likelihood=poisson", "--workdir={tmp}/w"),
         "FATAL Flags parsing error: --config.model.likelihood: 'poisson' does not exist; "
-        "choose one of bernoulli, gaussian, gaussian_learned."),
+        "choose one of bernoulli, gaussian, gaussian_learned, discretized_logistic, "
+        "categorical256."),
     Row("a word where a number goes", "train",
         (*TRAIN, "--config.model.latent_dim=two", "--workdir={tmp}/w"),
         "FATAL Flags parsing error: --config.model.latent_dim: 'two' is not a whole number; "
@@ -133,6 +139,34 @@ ROWS = [
         (*TRAIN, "--config.data.data_dir={tmp}/cut", "--workdir={tmp}/w"),
         "error: {tmp}/cut/train-images-idx3-ubyte is truncated: 256 items need 200704 data "
         "bytes but only 1000 are there; delete it and download it again.", setup="cut_idx"),
+    Row("a truncated image in a folder", "train",
+        (*FOLDER, "--config.data.data_dir={tmp}/imgs", "--workdir={tmp}/w"),
+        "error: {tmp}/imgs/c1/3.png is not a readable image (cannot identify image file "
+        "'{tmp}/imgs/c1/3.png'); replace it or delete it.",
+        setup="png_truncated"),
+    Row("images of mixed sizes without an image size", "train",
+        (*FOLDER, "--config.data.data_dir={tmp}/imgs", "--workdir={tmp}/w"),
+        "error: {tmp}/imgs/c1/3.png is 8 wide and 12 high but {tmp}/imgs/c0/0.png is 8 wide and "
+        "8 high; set "
+        "--config.data.image_size to resize them all (such as --config.data.image_size=8).",
+        setup="png_mixed_sizes"),
+    Row("an empty image folder", "train",
+        (*FOLDER, "--config.data.data_dir={tmp}/imgs", "--workdir={tmp}/w"),
+        "error: {tmp}/imgs holds no PNG or JPEG files (nor class sub-directories of them); put "
+        "the images there or fix --config.data.data_dir.", setup="png_empty"),
+    Row("npz labels of the wrong length", "train",
+        (*FOLDER, "--config.data.dataset=npz", "--config.data.data_dir={tmp}/d.npz",
+         "--workdir={tmp}/w"),
+        "error: {tmp}/d.npz's 'labels' has shape (9,) and type int64, but there are 10 images; "
+        "it must be 10 integers, one per image.", setup="npz_short_labels"),
+    Row("a size the conv network cannot halve", "train",
+        ("--config=experiments/configs/conv.py:vae", "--config.data.data_dir={data}",
+         "--config.data.max_train_examples=64", "--config.train.batch_size=32",
+         "--config.model.channels=(8,16,32)",
+         "--workdir={tmp}/w"),
+        "FATAL Flags parsing error: --config.model.channels: 28x28 images cannot be halved 3 "
+        "times (one halving per width of (8, 16, 32)); the sizes that work are multiples of 8, "
+        "such as 32x32 (set data.image_size), or use fewer widths."),
     Row("a learning rate of 1000 (finite divergence)", "train",
         (*TRAIN, "--config.train.learning_rate=1000", "--workdir={tmp}/w"),
         "error: training diverged in epoch 1: the train nll reached {n} nats, above the "

@@ -11,6 +11,7 @@ import pytest
 
 from ae import data
 
+MNIST_SPEC = data.Spec((28, 28, 1), data.digit_names())   # the generated datasets' spec
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 SHARED_MNIST = os.path.join(ROOT, "..", "shared", "data", "mnist")
 

@@ -7,7 +7,7 @@ import sys
 import chex
 import jax
 
-from ae import models
+from ae import data, models
 from ae.errors import ConfigError
 from ae.training import config as config_lib, loop, sharding, step
 
@@ -30,7 +30,7 @@ def main(data_dir: str, workdir: str):
   # Trace counts and transfers with the 4-device mesh: one trace of the loss for three epochs,
   # and no host transfer inside an epoch (the keys are made before the guard).
   mesh = sharding.data_mesh(devices)
-  model = models.build(config)
+  model = models.build(config, data.Spec((28, 28, 1), data.digit_names()))
   split = loop.load_splits(config, mesh)["train"]
   state = loop.create_state(model, mesh)
   loss = chex.assert_max_traces(model.loss, n=1)

@@ -15,6 +15,7 @@ from ae.distributions import priors
 from ae.errors import ConfigError
 from ae.evaluation import adversarial as adv_eval
 from ae.training import config as config_lib, loop
+from tests.conftest import MNIST_SPEC
 
 PRESETS = ("aae_normal", "aae_mixture", "aae_swiss_roll", "aae_semisupervised", "aae_clustering")
 
@@ -34,7 +35,7 @@ def tiny_preset(preset, data_dir, **changes):
 
 
 def _model_state_batch(config, split):
-  model = models.build(config)
+  model = models.build(config, MNIST_SPEC)
   model.attach_training_data(split)
   state = jax.jit(model.init_state)(jax.random.PRNGKey(0))
   batch = {"image": jnp.asarray(split.images[:32]), "label": jnp.asarray(split.labels[:32])}
@@ -171,10 +172,11 @@ def test_bad_aae_settings_name_the_field(changes, path, message):
 
 
 def test_bad_label_counts_name_the_field():
-  with pytest.raises(ConfigError, match="multiple of 10") as e:
-    config_lib.make("aae_cat", **{"data.num_labels": 15})
+  with pytest.raises(ConfigError, match="multiple of 10") as e:   # the classes: the data's
+    models.build(config_lib.make("aae_cat", **{"data.num_labels": 15}), MNIST_SPEC)
   assert e.value.field == "data.num_labels"
-  with pytest.raises(ConfigError, match="multiple of 10"):
-    config_lib.make("aae_cat", **{"data.num_labels": 100, "aae_cat.num_categories": 16})
+  with pytest.raises(ConfigError, match="multiple of 10 with aae_cat.num_categories=10"):
+    models.build(config_lib.make("aae_cat", **{"data.num_labels": 100,
+                                               "aae_cat.num_categories": 16}), MNIST_SPEC)
   with pytest.raises(ConfigError, match="num_labels"):   # Only aae_cat has the field.
     config_lib.make("vae", **{"data.num_labels": 100})

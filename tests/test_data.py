@@ -9,6 +9,7 @@ import numpy as np
 import pytest
 
 from ae import data
+from ae.data import idx
 from tests.conftest import SHARED_MNIST, write_dataset
 
 
@@ -69,7 +70,7 @@ def test_corrupt_image_file_names_file_and_problem(small, content, message, max_
 def test_a_head_is_read_without_reading_the_whole_file(tmp_path, monkeypatch, gz):
   write_dataset(str(tmp_path), 20, 10, gz=gz)
   full = data.load("mnist", "train", str(tmp_path))
-  monkeypatch.setattr(data, "_read_bytes", lambda path: pytest.fail(f"read all of {path}"))
+  monkeypatch.setattr(idx, "_read_bytes", lambda path: pytest.fail(f"read all of {path}"))
   head = data.load("mnist", "train", str(tmp_path), max_examples=5)
   np.testing.assert_array_equal(head.images, full.images[:5])
   np.testing.assert_array_equal(head.labels, full.labels[:5])
@@ -100,8 +101,8 @@ def test_missing_split_file_and_missing_directory(small, tmp_path):
 
 
 def test_unknown_dataset_and_split():
-  with pytest.raises(ValueError, match="unknown dataset 'cifar10'"):
-    data.load("cifar10", "train")
+  with pytest.raises(ValueError, match="unknown dataset 'cifar100'"):
+    data.load("cifar100", "train")
   with pytest.raises(ValueError, match="unknown split 'validation'"):
     data.load("mnist", "validation", "/tmp")
 

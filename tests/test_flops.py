@@ -7,6 +7,7 @@ import numpy as np
 
 from ae import models
 from ae.training import config as config_lib, flops
+from tests.conftest import MNIST_SPEC
 
 
 def test_dot_flops_of_matmuls_einsums_scans_and_nested_jits():
@@ -26,7 +27,8 @@ def test_dot_flops_of_matmuls_einsums_scans_and_nested_jits():
 def test_the_reference_vae_step_has_eleven_matmuls_of_the_benchmarks_flops():
   from experiments import benchmark
   from experiments.configs import vae_torch_reference
-  model = models.build(config_lib.validate(vae_torch_reference.get_config()))
+  config = config_lib.validate(vae_torch_reference.get_config())
+  model = models.build(config, MNIST_SPEC)
   state = jax.eval_shape(model.init_state, jax.random.PRNGKey(0))
   batch = {"image": np.zeros((8, 28, 28, 1), np.uint8), "label": np.zeros(8, np.int32)}
   jaxpr = jax.make_jaxpr(model.train_step())(state, batch, jax.random.PRNGKey(0)).jaxpr

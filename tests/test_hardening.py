@@ -17,6 +17,7 @@ from ae.errors import (CheckpointError, DataMismatchError, DivergedError, Mismat
                        OutputError, ResultError)
 from ae.training import checkpoints, config as config_lib, divergence, loop, sharding, step
 from tests.conftest import make_images
+from tests.conftest import MNIST_SPEC
 
 
 def tiny(data_dir, name="ae", **overrides):
@@ -30,13 +31,13 @@ def tiny(data_dir, name="ae", **overrides):
 
 def test_mean_image_nll_against_numpy():
   images, _ = make_images(np.random.default_rng(0), 50)
-  model = models.build(config_lib.make("ae"))
+  model = models.build(config_lib.make("ae"), MNIST_SPEC)
   x = images.reshape(50, -1) / 255.0
   p = np.clip(x.mean(0), 1e-4, 1 - 1e-4)
   expected = -(x * np.log(p) + (1 - x) * np.log1p(-p)).sum(1).mean()
   assert divergence.mean_image_nll(model, images[..., None]) == pytest.approx(expected, rel=1e-4)
   gauss = models.build(config_lib.make("ae", **{"model.likelihood": "gaussian",
-                                                "model.sigma": 0.5}))
+                                                "model.sigma": 0.5}), MNIST_SPEC)
   sse = ((x - x.mean(0)) ** 2).sum(1)
   expected = (sse / (2 * 0.25) + 784 * (np.log(0.5) + 0.5 * np.log(2 * np.pi))).mean()
   assert divergence.mean_image_nll(gauss, images[..., None]) == pytest.approx(expected, rel=1e-4)

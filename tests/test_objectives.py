@@ -14,6 +14,7 @@ from ae.distributions import corruption, likelihoods
 from ae.errors import ConfigError
 from ae.models import autoencoders
 from ae.training import config as config_lib
+from tests.conftest import MNIST_SPEC
 
 
 def make_config(name="ae", **overrides):
@@ -27,7 +28,7 @@ CONFIG = make_config()
 def _setup(config, n=5, seed=0):
   rng = np.random.default_rng(seed)
   images = rng.integers(0, 256, size=(n, 28, 28, 1)).astype(np.uint8)
-  model = models.build(config)
+  model = models.build(config, MNIST_SPEC)
   params = model.init_params(jax.random.PRNGKey(seed))
   return model, params, {"image": jnp.asarray(images), "label": jnp.zeros(n, jnp.int32)}
 
@@ -90,7 +91,7 @@ def test_dae_objective_targets_the_clean_input():
                                         0.25), np.float64)
   expected = _bce(x.astype(np.float64), _numpy_forward(params, noisy, config)[2]).mean()
   np.testing.assert_allclose(float(loss), expected, rtol=1e-5)
-  clean_loss, _ = models.build(make_config("ae")).loss(params, batch, rng)
+  clean_loss, _ = models.build(make_config("ae"), MNIST_SPEC).loss(params, batch, rng)
   assert abs(float(loss) - float(clean_loss)) > 1e-3  # The corruption does change the input.
 
 

@@ -21,6 +21,7 @@ from experiments import protocols
 from experiments.configs.papers import burda_2015, flax_examples, kingma_2014
 from experiments.configs.papers import kingma_welling_2013, makhzani_2015
 from tests.conftest import ROOT, run_binary, write_dataset
+from tests.conftest import MNIST_SPEC
 
 
 def test_flax_examples_preset():
@@ -79,7 +80,7 @@ def test_kingma_2014_presets():
 
 
 def _one_update(config, params, grads):
-  model = models.build(config_lib.validate(config))
+  model = models.build(config_lib.validate(config), MNIST_SPEC)
   tx = model.optimizer()
   updates, _ = tx.update(grads, tx.init(params), params)
   return jax.tree.map(lambda p, u: p + u, params, updates)
@@ -89,7 +90,7 @@ def test_adagrad_with_the_weight_prior_against_numpy():
   """Two steps of optax's Adagrad on grad + weight_decay * theta, against the update written
   out: accumulator a = 0.1 + sum g^2, theta -= lr g / sqrt(a + eps)."""
   config = kingma_welling_2013.get_config("3")
-  model = models.build(config_lib.validate(config))
+  model = models.build(config_lib.validate(config), MNIST_SPEC)
   tx = model.optimizer()
   theta = np.array([0.5, -2.0, 3.0], np.float32)
   grads = [np.array([0.1, 0.2, -0.3], np.float32), np.array([-1.0, 0.5, 2.0], np.float32)]
@@ -119,7 +120,7 @@ def test_makhzani_parzen_preset():
       "aae", 8, (1200, 1200), (1200, 1200))
   assert (c.aae.prior, c.aae.prior_scale, c.model.activation) == ("normal", 5.0, "relu")
   assert (c.train.batch_size, c.train.epochs, c.data.max_train_examples) == (100, 200, 59000)
-  model = models.build(c)
+  model = models.build(c, MNIST_SPEC)
   z = np.asarray(model.prior.sample(jax.random.PRNGKey(0), 20000))
   np.testing.assert_allclose(z.std(0), 5.0, rtol=0.03)   # N(0, 5^2 I)
   # Its log-density is N(0, 25 I)'s (scipy's closed form, written out).

@@ -12,6 +12,7 @@ from ae import data, models
 from ae.errors import ConfigError
 from ae.evaluation import semisupervised
 from ae.training import config as config_lib, loop
+from tests.conftest import MNIST_SPEC
 
 
 def tiny_m2(data_dir=None, **changes):
@@ -28,7 +29,7 @@ def tiny_m2(data_dir=None, **changes):
 
 
 def _model_and_params(config, seed=0):
-  model = models.build(config)
+  model = models.build(config, MNIST_SPEC)
   rng = np.random.default_rng(seed)
   model.labelled = (rng.integers(0, 256, (20, 28, 28, 1)).astype(np.uint8),
                     np.repeat(np.arange(10), 2))
@@ -99,7 +100,7 @@ def test_holdout_takes_the_last_of_each_class_and_the_model_never_sees_them():
   np.testing.assert_array_equal(found, labels[kept])
   assert data.split_holdout(idx, labels, 0)[1].size == 0
   with pytest.raises(ConfigError, match="multiple of 10 below data.num_labels") as e:
-    tiny_m2(**{"data.label_holdout": 20})   # tiny_m2 draws 20 labels.
+    models.build(tiny_m2(**{"data.label_holdout": 20}), MNIST_SPEC)   # it draws 20 labels
   assert e.value.field == "data.label_holdout"
 
 

@@ -14,6 +14,7 @@ from ae.training import config as config_lib
 from ae.training import loop
 from experiments.configs.papers import kingma_2014
 from tests.conftest import crash_after, run_binary
+from tests.conftest import MNIST_SPEC
 
 
 @pytest.fixture(scope="module")
@@ -54,7 +55,7 @@ def test_active_units_against_a_loop():
 def test_inputs_are_m1s_posterior_on_its_active_units(m1_run, tiny_data_dir):
   workdir, m1 = m1_run
   units = [0, 2, 5]
-  model = stacked.M1M2(_m1m2_config(tiny_data_dir, workdir, units))
+  model = stacked.M1M2(_m1m2_config(tiny_data_dir, workdir, units), MNIST_SPEC)
   images = np.asarray(m1.splits["test"].images[:5])
   x = np.asarray(data.preprocess(images), np.float64)
   layers = m1.state.params["params"]["encoder"]["mlp"]
@@ -109,9 +110,9 @@ def model_means(result):
 def test_refusals_name_the_field(m1_run, tiny_data_dir, tmp_path):
   workdir, _ = m1_run
   with pytest.raises(ConfigError, match="m1m2.m1_workdir.*not a training run"):
-    stacked.M1M2(_m1m2_config(tiny_data_dir, str(tmp_path), [0]))
+    stacked.M1M2(_m1m2_config(tiny_data_dir, str(tmp_path), [0]), MNIST_SPEC)
   with pytest.raises(ConfigError, match="m1m2.units.*has 6 code units; 6 is not one"):
-    stacked.M1M2(_m1m2_config(tiny_data_dir, workdir, [0, 6]))
+    stacked.M1M2(_m1m2_config(tiny_data_dir, workdir, [0, 6]), MNIST_SPEC)
   with pytest.raises(ConfigError, match="m1m2.units"):
     _m1m2_config(tiny_data_dir, workdir, [])
   with pytest.raises(ConfigError, match="model.likelihood"):

@@ -15,6 +15,7 @@ from ae import data, models
 from ae.errors import ConfigError, DivergedError
 from ae.evaluation import metrics
 from ae.training import checkpoints, config as config_lib, loop, sharding, step
+from tests.conftest import MNIST_SPEC
 
 
 def tiny(data_dir, name="ae", **changes):
@@ -101,7 +102,7 @@ def test_resume_drops_metrics_of_epochs_without_a_checkpoint(tmp_path, tiny_data
 
 def test_train_step_is_traced_once_per_shape(tiny_data_dir):
   config = tiny(tiny_data_dir)
-  model = models.build(config)
+  model = models.build(config, MNIST_SPEC)
   state = loop.create_state(model)
   loss = chex.assert_max_traces(model.loss, n=1)
   train_step = step.make_train_step(loss)
@@ -122,7 +123,7 @@ def test_train_step_is_traced_once_per_shape(tiny_data_dir):
 
 def test_evaluate_averages_every_example_including_the_remainder():
   config = config_lib.make("ae", **{"model.hidden": (16,), "model.latent_dim": 2})
-  model = models.build(config)
+  model = models.build(config, MNIST_SPEC)
   state = loop.create_state(model)
   split = sharding.replicate(fake_split(23), sharding.data_mesh())
   got = step.make_evaluate(model.eval_step, batch_size=5)(state, split, jax.random.PRNGKey(0))
@@ -164,7 +165,8 @@ def test_knn_and_reconstruction_nll_against_numpy():
     expected = np.mean(_knn_numpy(train_codes, train_labels, test_codes, k) == test_labels)
     assert acc[k] == pytest.approx(expected, abs=1e-9)
 
-  model = models.build(config_lib.make("ae", **{"model.hidden": (8,), "model.latent_dim": 2}))
+  model = models.build(config_lib.make("ae", **{"model.hidden": (8,), "model.latent_dim": 2}),
+                       MNIST_SPEC)
   state = loop.create_state(model)
   images = fake_split(13, seed=2).images
   got = metrics.Evaluator(model, state, batch_size=4).reconstruction_nll(images)

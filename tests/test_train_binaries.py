@@ -33,7 +33,9 @@ def test_train_then_evaluate_dae_latent2(tmp_path, tiny_data_dir):
   assert config["model"]["hidden"] == [32] and config["train"]["seed"] == 0
   assert config["dae"] == {"noise": "gaussian", "noise_level": 0.2}
   assert set(config) == {"model", "data", "train", "dae", "workdir", "data_source",
-                         "data_fingerprint", "mean_image_nll", "divergence_threshold"}
+                         "data_fingerprint", "mean_image_nll", "divergence_threshold",
+                         "image_shape", "class_names"}
+  assert config["image_shape"] == [28, 28, 1] and len(config["class_names"]) == 10
   assert config["workdir"] == str(wd)
   rows = [json.loads(line) for line in (wd / "metrics.jsonl").read_text().splitlines()]
   assert [r["epoch"] for r in rows] == [1, 2]

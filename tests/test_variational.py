@@ -16,6 +16,7 @@ from ae.distributions import gaussians
 from ae.evaluation import likelihood
 from ae.models import base, variational
 from ae.training import config as config_lib, loop
+from tests.conftest import MNIST_SPEC
 
 
 def tiny_config(name="vae", **changes):
@@ -54,7 +55,7 @@ def _numpy_mlp(params, h, act):
 
 @pytest.mark.parametrize("name", ["vae", "cvae"])
 def test_elbo_of_a_fixed_tiny_model_against_numpy(name):
-  model = models.build(tiny_config(name, **{f"{name}.beta": 0.5}))
+  model = models.build(tiny_config(name, **{f"{name}.beta": 0.5}), MNIST_SPEC)
   params = model.init_params(jax.random.PRNGKey(3))
   batch, rng = batch_of(4), jax.random.PRNGKey(7)
   _, m = model.loss(params, batch, rng)
@@ -143,7 +144,7 @@ def test_iwae_bound_is_at_least_the_elbo_and_rises_with_k(tmp_path, tiny_data_di
 
 
 def test_iwae_gradient_uses_the_normalized_importance_weights():
-  model = models.build(tiny_config("iwae", **{"iwae.num_samples": 4}))
+  model = models.build(tiny_config("iwae", **{"iwae.num_samples": 4}), MNIST_SPEC)
   params = model.init_params(jax.random.PRNGKey(0))
   batch, rng = batch_of(1, seed=5), jax.random.PRNGKey(2)
   grad = jax.grad(lambda p: model.loss(p, batch, rng)[0])(params)
@@ -198,7 +199,7 @@ def test_cvae_decodes_with_the_label_and_data_mean_bias(tiny_data_dir):
   config = config_lib.make("cvae", **{"model.hidden": (8,), "model.latent_dim": 2,
                                       "cvae.decoder_bias": "data_mean",
                                       "data.data_dir": tiny_data_dir})
-  model = models.build(config)
+  model = models.build(config, MNIST_SPEC)
   split = loop.load_splits(config)["train"]
   model.attach_training_data(split)
   state = loop.create_state(model)
@@ -233,7 +234,7 @@ def test_samples_per_block_is_the_largest_divisor_within_the_rows():
 def test_importance_weights_decoded_in_blocks_are_the_unblocked_ones(monkeypatch):
   import types
   from ae import data
-  model = models.build(tiny_config())
+  model = models.build(tiny_config(), MNIST_SPEC)
   state = types.SimpleNamespace(params=model.init_params(jax.random.PRNGKey(2)))
   x, rng = data.preprocess(batch_of(4)["image"]), jax.random.PRNGKey(5)
   log_px, log_ratio, _ = model._terms(state.params, x, None, rng, 6)

@@ -53,13 +53,17 @@ class Normal:
 
 
 class Mixture:
-  """The lecture's ten 2-D Gaussians, one per label (see the module docstring)."""
+  """The lecture's ten 2-D Gaussians, one per label (see the module docstring); `parts` of them
+  for data with another number of classes."""
   name = "mixture"
   has_parts = True
   dim = 2
 
+  def __init__(self, parts: int = NUM_PARTS):
+    self.parts = parts
+
   def angles(self, labels):
-    return 2 * math.pi * labels.astype(jnp.float32) / NUM_PARTS
+    return 2 * math.pi * labels.astype(jnp.float32) / self.parts
 
   def sample_given_labels(self, rng, labels):
     eps = jax.random.normal(rng, (labels.shape[0], 2)) * jnp.array([RADIAL_STD, TANGENT_STD])
@@ -67,18 +71,18 @@ class Mixture:
 
   def sample(self, rng, n: int):
     rng_label, rng_z = jax.random.split(rng)
-    return self.sample_given_labels(rng_z, jax.random.randint(rng_label, (n,), 0, NUM_PARTS))
+    return self.sample_given_labels(rng_z, jax.random.randint(rng_label, (n,), 0, self.parts))
 
   def component_log_densities(self, z):
-    """[..., 10]: log N(z; component y) for every y (rotate z back into the component's frame)."""
-    theta = self.angles(jnp.arange(NUM_PARTS))
+    """[..., parts]: log N(z; component y) for every y (z rotated back into its frame)."""
+    theta = self.angles(jnp.arange(self.parts))
     local = _rotate(z[..., None, :], -theta) - jnp.array([SHIFT, 0.0])
     stds = jnp.array([RADIAL_STD, TANGENT_STD])
     return (-0.5 * jnp.sum((local / stds) ** 2, -1)
             - math.log(2 * math.pi * RADIAL_STD * TANGENT_STD))
 
   def log_density(self, z):
-    return jax.nn.logsumexp(self.component_log_densities(z), -1) - math.log(NUM_PARTS)
+    return jax.nn.logsumexp(self.component_log_densities(z), -1) - math.log(self.parts)
 
   def assign(self, z):
     """The component with the highest density at z (the label whose part z lies nearest)."""
@@ -86,10 +90,13 @@ class Mixture:
 
 
 class SwissRoll:
-  """The lecture's swiss roll (see the module docstring)."""
+  """The lecture's swiss roll (see the module docstring), cut into `parts` segments."""
   name = "swiss_roll"
   has_parts = True
   dim = 2
+
+  def __init__(self, parts: int = NUM_PARTS):
+    self.parts = parts
 
   @staticmethod
   def point(u):
@@ -98,7 +105,7 @@ class SwissRoll:
     return ROLL_RADIUS * s[..., None] * jnp.stack([jnp.cos(angle), jnp.sin(angle)], -1)
 
   def sample_given_labels(self, rng, labels):
-    u = (labels.astype(jnp.float32) + jax.random.uniform(rng, labels.shape)) / NUM_PARTS
+    u = (labels.astype(jnp.float32) + jax.random.uniform(rng, labels.shape)) / self.parts
     return self.point(u)
 
   def sample(self, rng, n: int):
@@ -111,7 +118,7 @@ class SwissRoll:
     u = (jnp.arange(resolution) + 0.5) / resolution
     curve = self.point(u)                                                   # [R, 2]
     d2 = jnp.sum((z[:, None, :] - curve[None]) ** 2, -1)
-    return (jnp.argmin(d2, -1) * NUM_PARTS) // resolution
+    return (jnp.argmin(d2, -1) * self.parts) // resolution
 
 
 def radius_density(r):
@@ -120,12 +127,13 @@ def radius_density(r):
   return np.where((r >= 0) & (r <= ROLL_RADIUS), 2 * r / ROLL_RADIUS ** 2, 0.0)
 
 
-def get(name: str, dim: int, scale: float = 1.0):
-  """The prior `name`; `scale` is the normal prior's standard deviation."""
+def get(name: str, dim: int, scale: float = 1.0, parts: int = NUM_PARTS):
+  """The prior `name`; `scale` is the normal prior's standard deviation, `parts` the number of
+  labels a mixture or a swiss roll has a part for."""
   if name == "normal":
     return Normal(dim, scale)
   if name == "mixture":
-    return Mixture()
+    return Mixture(parts)
   if name == "swiss_roll":
-    return SwissRoll()
+    return SwissRoll(parts)
   raise ValueError(f"unknown prior {name!r}; choose one of {', '.join(NAMES)}.")

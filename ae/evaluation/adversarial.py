@@ -19,9 +19,12 @@ from ae import data
 from ae.evaluation import metrics
 
 
-def cluster_accuracy(assignments, labels, num_clusters: int, num_classes: int = 10) -> float:
-  """Accuracy when every cluster predicts the majority label of its own members."""
+def cluster_accuracy(assignments, labels, num_clusters: int,
+                     num_classes: int | None = None) -> float:
+  """Accuracy when every cluster predicts the majority label of its own members (num_classes:
+  the largest label + 1 unless given)."""
   assignments, labels = np.asarray(assignments), np.asarray(labels)
+  num_classes = int(labels.max()) + 1 if num_classes is None else num_classes
   counts = np.zeros((num_clusters, num_classes), np.int64)
   np.add.at(counts, (assignments, labels), 1)
   return float(counts.max(1).sum() / labels.size)
@@ -43,8 +46,10 @@ def evaluation_metrics(model, state, test) -> dict:
   labels = np.asarray(test.labels)
   if model.categorical:
     found = categories(model, state, test.images)
-    out = {"cluster_accuracy": cluster_accuracy(found, labels, model.num_categories),
-           "categories_used": int(np.unique(found).size)}
+    out = {"categories_used": int(np.unique(found).size)}
+    if model.spec.num_classes:
+      out["cluster_accuracy"] = cluster_accuracy(found, labels, model.num_categories,
+                                                 model.spec.num_classes)
     if model.num_labels:
       out.update(test_accuracy=float(np.mean(found == labels)), num_labels=model.num_labels,
                  label_seed=model.config.data.label_seed)
@@ -64,7 +69,7 @@ def prior_panel(model, state, split, n_prior: int = 5000):
 
 def figures(model, state, split) -> dict:
   from ae.evaluation import generative, plots
-  names = data.CLASS_NAMES[model.config.data.dataset]
+  names, shape = model.spec.class_names, model.spec.shape
   mean = lambda z: generative.mean_image(model, state, z, None)   # One program (jitted).
   sample = jax.jit(model.prior.sample, static_argnums=1)
   if model.categorical:
@@ -74,10 +79,10 @@ def figures(model, state, split) -> dict:
             for c in range(k)]
     return {"categories": plots.image_grid(
         np.stack(rows), f"{model.name}: each category (row) decoded with the same ten random "
-        "styles", [f"y = {c}" for c in range(k)])}
+        "styles", [f"y = {c}" for c in range(k)], shape=shape)}
   out = {}
   prior_name = model.prior.name.replace("_", " ")
-  if model.config.model.latent_dim == 2:
+  if model.config.model.latent_dim == 2 and names:
     out["codes_over_prior"] = plots.codes_over_prior(
         {f"{model.name}, {prior_name} prior": prior_panel(model, state, split)}, names,
         f"{model.name}: test codes over samples of the prior")
@@ -89,7 +94,7 @@ def figures(model, state, split) -> dict:
     z, row_labels = jax.jit(model.prior.sample_given_labels)(key, labels), names
   else:
     z, row_labels = sample(key, 100), None
-  out["samples"] = plots.image_grid(np.asarray(mean(z)).reshape(10, 10, -1),
+  out["samples"] = plots.image_grid(np.asarray(mean(z)).reshape(-1, 10, np.shape(mean(z))[-1]),
                                     f"{model.name}: decoder means at samples of the "
-                                    f"{prior_name} prior", row_labels)
+                                    f"{prior_name} prior", row_labels, shape=shape)
   return out

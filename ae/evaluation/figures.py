@@ -24,11 +24,12 @@ def run_figures(model, state, history: list, test_split) -> dict:
   x, means = _reconstruction_means(model, state, test_split.images[:10], test_split.labels[:10])
   figures = {"reconstructions": plots.image_rows(
       {"input": x, "reconstruction": means},
-      f"{model.name} on {config.data.dataset}, latent {config.model.latent_dim}")}
-  if config.model.latent_dim == 2:
+      f"{model.name} on {config.data.dataset}, latent {config.model.latent_dim}",
+      model.spec.shape)}
+  if config.model.latent_dim == 2 and model.spec.num_classes:
     codes = metrics.Evaluator(model, state).encode(test_split.images, test_split.labels)
     figures["latent"] = plots.latent_scatter(codes, np.asarray(test_split.labels),
-                                             data.CLASS_NAMES[config.data.dataset],
+                                             model.spec.class_names,
                                              f"{model.name}: test codes")
   figures["learning_curves"] = plots.learning_curves(history, model.metric_names)
   figures.update(model.figures(state, test_split))

@@ -51,14 +51,15 @@ def _labels(n, label):
 def manifold(model, state, kind: str = "quantile", n: int | None = None):
   n = n or (8 if model.conditional else 15)   # ten small panels, or one large one
   grid = manifold_grid(n, kind).reshape(-1, 2)
-  names = data.CLASS_NAMES[model.config.data.dataset]
+  names = model.spec.class_names
   labels = range(len(names)) if model.conditional else [0]
   panels = {}
   for c in labels:
     key = f"y = {names[c]}" if model.conditional else f"{kind} grid"
     panels[key] = mean_image(model, state, grid, _labels(grid.shape[0], c)).reshape(n, n, -1)
   what = "quantiles of N(0, I)" if kind == "quantile" else "a uniform grid"
-  return plots.manifold_panels(panels, f"{model.name}: decoder means over {what}")
+  return plots.manifold_panels(panels, f"{model.name}: decoder means over {what}",
+                               model.spec.shape)
 
 
 def interpolation(model, state, split, steps: int = 10):
@@ -75,23 +76,23 @@ def interpolation(model, state, split, steps: int = 10):
   pixel = (1 - t) * x[0] + t * x[1]
   return plots.image_grid(np.stack([latent, pixel]), f"{model.name}: from one test image to "
                           "another", ["latent path", "pixel blend"],
-                          [f"{float(v):.1f}" for v in t[:, 0]])
+                          [f"{float(v):.1f}" for v in t[:, 0]], shape=model.spec.shape)
 
 
 def samples(model, state, n: int = 10, seed: int = 0):
-  names = data.CLASS_NAMES[model.config.data.dataset]
+  names = model.spec.class_names
   rows = len(names) if model.conditional else n
   z = jax.random.normal(jax.random.PRNGKey(seed), (rows * n, model.config.model.latent_dim))
-  labels = jnp.repeat(jnp.arange(rows), n) % len(names)
+  labels = jnp.repeat(jnp.arange(rows), n) % max(len(names), 1)
   images = mean_image(model, state, z, labels).reshape(rows, n, -1)
   return plots.image_grid(images, f"{model.name}: decoder means at z ~ N(0, I)",
-                          names if model.conditional else None)
+                          names if model.conditional else None, shape=model.spec.shape)
 
 
 def analogies(model, state, split, n: int = 8, seed: int = 0):
   """Rows: a test image (its code, from x and its label) or a random code; columns: decoded
   with each label. The code keeps the style; the label sets the class."""
-  names = data.CLASS_NAMES[model.config.data.dataset]
+  names = model.spec.class_names
   x = data.preprocess(split.images[:n])
   z_test = model.encode(state, x, split.labels[:n])
   z_random = jax.random.normal(jax.random.PRNGKey(seed), z_test.shape)
@@ -105,7 +106,7 @@ def analogies(model, state, split, n: int = 8, seed: int = 0):
       col_labels = ["input"] + col_labels
     what = "test images" if first is not None else "random codes"
     figures[name] = plots.image_grid(grid, f"{model.name}: {what} decoded with every label",
-                                     None, col_labels)
+                                     None, col_labels, shape=model.spec.shape)
   return figures
 
 

@@ -104,15 +104,40 @@ def descent(metrics: dict):
 # ----------------------------------------------------------------------------- autoencoders
 
 
-def image_rows(rows: dict, title: str):
-  """One row of 28x28 images per entry; each value is [n, 784] in [0, 1]."""
+def image_shape(flat_size: int, shape=None) -> tuple:
+  """(H, W, C) of flat images of `flat_size` values: `shape` when given (the data's, from its
+  Spec), else a square grey image (sqrt(flat_size) on a side)."""
+  if shape is not None:
+    return tuple(int(v) for v in shape)
+  side = int(round(flat_size ** 0.5))
+  if side * side != flat_size:
+    raise ValueError(f"images of {flat_size} values are not square and grey; pass their shape.")
+  return side, side, 1
+
+
+def as_images(flat, shape=None) -> np.ndarray:
+  """[..., D] in [0, 1] -> [..., H, W, C], clipped."""
+  flat = np.clip(np.asarray(flat, np.float32), 0, 1)
+  return flat.reshape(*flat.shape[:-1], *image_shape(flat.shape[-1], shape))
+
+
+def show(ax, image) -> None:
+  """imshow of one [H, W, C] image in [0, 1]: grey for one channel, colour for three."""
+  if image.shape[-1] == 1:
+    ax.imshow(image[..., 0], cmap="gray", vmin=0, vmax=1)
+  else:
+    ax.imshow(image, vmin=0, vmax=1)
+
+
+def image_rows(rows: dict, title: str, shape=None):
+  """One row of images per entry; each value is [n, D] in [0, 1], images of `shape`."""
   names = list(rows)
   n = np.asarray(rows[names[0]]).shape[0]
   fig, axes = plt.subplots(len(names), n, figsize=(1.1 * n, 1.25 * len(names)), squeeze=False)
   for i, name in enumerate(names):
-    images = np.clip(np.asarray(rows[name]).reshape(-1, 28, 28), 0, 1)
+    images = as_images(rows[name], shape)
     for j in range(n):
-      axes[i, j].imshow(images[j], cmap="gray", vmin=0, vmax=1)
+      show(axes[i, j], images[j])
       axes[i, j].set_xticks([])
       axes[i, j].set_yticks([])
     axes[i, 0].set_ylabel(name, fontsize=8)
@@ -165,15 +190,14 @@ def learning_curves(history: list, metric_names=("loss",)):
   return fig
 
 
-def retrieval(queries, neighbours, title: str):
-  """queries [Q, 784]; neighbours [Q, k, 784]: each row, the query then its nearest codes."""
-  queries, neighbours = np.asarray(queries), np.asarray(neighbours)
+def retrieval(queries, neighbours, title: str, shape=None):
+  """queries [Q, D]; neighbours [Q, k, D]: each row, the query then its nearest codes."""
+  queries, neighbours = as_images(queries, shape), as_images(neighbours, shape)
   q, k = neighbours.shape[:2]
   fig, axes = plt.subplots(q, k + 1, figsize=(1.1 * (k + 1), 1.15 * q), squeeze=False)
   for i in range(q):
     for j in range(k + 1):
-      img = queries[i] if j == 0 else neighbours[i, j - 1]
-      axes[i, j].imshow(img.reshape(28, 28), cmap="gray", vmin=0, vmax=1)
+      show(axes[i, j], queries[i] if j == 0 else neighbours[i, j - 1])
       axes[i, j].set_xticks([])
       axes[i, j].set_yticks([])
       if j == 0:
@@ -187,28 +211,31 @@ def retrieval(queries, neighbours, title: str):
   return fig
 
 
-def mosaic(images, pad: int = 2) -> np.ndarray:
-  """images [R, C, 784] -> one [R * 30 - 2, C * 30 - 2] array of 28x28 tiles, 2-pixel gaps of 1."""
-  images = np.clip(np.asarray(images, np.float32), 0, 1).reshape(*np.shape(images)[:2], 28, 28)
-  r, c = images.shape[:2]
-  out = np.ones((r * (28 + pad) - pad, c * (28 + pad) - pad), np.float32)
+def mosaic(images, pad: int = 2, shape=None) -> np.ndarray:
+  """images [R, C, D] -> one [R (H + pad) - pad, C (W + pad) - pad, channels] array of tiles,
+  with gaps of 1 (white)."""
+  images = as_images(images, shape)
+  r, c, h, w, ch = images.shape
+  out = np.ones((r * (h + pad) - pad, c * (w + pad) - pad, ch), np.float32)
   for i in range(r):
     for j in range(c):
-      out[i * (28 + pad):i * (28 + pad) + 28, j * (28 + pad):j * (28 + pad) + 28] = images[i, j]
+      out[i * (h + pad):i * (h + pad) + h, j * (w + pad):j * (w + pad) + w] = images[i, j]
   return out
 
 
-def image_grid(images, title: str, row_labels=None, col_labels=None, cell: float = 0.75):
-  """images [R, C, 784] in [0, 1] as an R x C grid of 28x28 images, labelled at the margins
+def image_grid(images, title: str, row_labels=None, col_labels=None, cell: float = 0.75,
+               shape=None):
+  """images [R, C, D] in [0, 1] as an R x C grid of images of `shape`, labelled at the margins
   (one imshow of a mosaic: fast even for hundreds of images)."""
   r, c = np.shape(images)[:2]
-  fig, ax = plt.subplots(figsize=(cell * c + 1.2, cell * r + 0.6))
-  ax.imshow(mosaic(images), cmap="gray", vmin=0, vmax=1)
-  centres = lambda n: [k * 30 + 13.5 for k in range(n)]
-  ax.set_yticks(centres(r) if row_labels is not None else [])
+  h, w, _ = image_shape(np.shape(images)[-1], shape)
+  fig, ax = plt.subplots(figsize=(cell * c * w / h + 1.2, cell * r + 0.6))
+  show(ax, mosaic(images, shape=shape))
+  centres = lambda n, size: [k * (size + 2) + (size - 1) / 2 for k in range(n)]
+  ax.set_yticks(centres(r, h) if row_labels is not None else [])
   if row_labels is not None:
     ax.set_yticklabels(row_labels, fontsize=7)
-  ax.set_xticks(centres(c) if col_labels is not None else [])
+  ax.set_xticks(centres(c, w) if col_labels is not None else [])
   if col_labels is not None:
     ax.xaxis.tick_top()
     ax.set_xticklabels(col_labels, fontsize=7, rotation=45 if max(map(len, col_labels)) > 4 else 0,
@@ -220,9 +247,9 @@ def image_grid(images, title: str, row_labels=None, col_labels=None, cell: float
   return fig
 
 
-def manifold_panels(panels: dict, title: str):
-  """One square image per panel: each value is a [n, n, 784] grid of decoded images, shown as a
-  mosaic (rows: z2 from high to low; columns: z1 from low to high)."""
+def manifold_panels(panels: dict, title: str, shape=None):
+  """One square image per panel: each value is a [n, n, D] grid of decoded images, shown as a
+  mosaic without gaps (rows: z2 from high to low; columns: z1 from low to high)."""
   names = list(panels)
   cols = min(5, len(names))
   rows = -(-len(names) // cols)
@@ -231,10 +258,9 @@ def manifold_panels(panels: dict, title: str):
   for ax in axes.ravel():
     ax.axis("off")
   for ax, name in zip(axes.ravel(), names):
-    grid = np.clip(np.asarray(panels[name], np.float32), 0, 1)
-    n = grid.shape[0]
-    mosaic = grid.reshape(n, n, 28, 28).transpose(0, 2, 1, 3).reshape(n * 28, n * 28)
-    ax.imshow(mosaic, cmap="gray", vmin=0, vmax=1)
+    grid = as_images(panels[name], shape)
+    n, _, h, w, ch = grid.shape
+    show(ax, grid.transpose(0, 2, 1, 3, 4).reshape(n * h, n * w, ch))
     ax.set_title(name, fontsize=9)
   fig.suptitle(title, fontsize=10)
   return fig

@@ -10,7 +10,7 @@ _REGISTRY: dict = {}
 
 
 def register(name: str, family: type) -> None:
-  """Makes `config.model.name = name` build `family(config, num_pixels)`."""
+  """Makes `config.model.name = name` build `family(config, spec)`."""
   _REGISTRY[name] = family
 
 
@@ -29,9 +29,10 @@ def get(name: str) -> type:
   return _REGISTRY[name]
 
 
-def build(config, num_pixels: int = 784):
-  """The model of a validated config, with everything derived from the config built once."""
-  return get(config.model.name)(config, num_pixels)
+def build(config, spec):
+  """The model of a validated config for data of `spec` (`ae.data.Spec`: the image shape and
+  the classes), with everything derived from the two built once."""
+  return get(config.model.name)(config, spec)
 
 
 from ae.models import (adversarial, autoencoders, semisupervised,  # noqa: E402

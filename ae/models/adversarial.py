@@ -41,10 +41,11 @@ from ae.errors import ConfigError
 from ae.foundations.mlp import MLP
 from ae.foundations.nll import categorical_nll
 from ae.models import base, networks
+from ae.validation import (label_fields, require_choice, require_label_counts,
+                           require_label_fields, require_labels, require_number, require_widths)
 
 NAMES = ("aae", "aae_cat")
 ENCODERS = ("deterministic", "gaussian")
-NUM_CLASSES = 10
 _ADVERSARIAL = {"disc_hidden": (512, 256), "adversarial_learning_rate": 1e-3,
                 "generator_lr_factor": 1.0, "adversarial_b1": 0.5}
 SECTIONS = {
@@ -72,20 +73,14 @@ class Adversarial(base.Model):
   def config_sections(cls, name):
     sections = {name: dict(SECTIONS[name])}
     if name == "aae_cat":
-      from ae.training.config import label_fields
       sections["data"] = label_fields(0)
     return sections
 
   @classmethod
   def validate(cls, config):
-    from ae.training.config import require_choice, require_label_fields, require_number
     name = config.model.name
     s = config[name]
-    hidden = s.disc_hidden
-    if not isinstance(hidden, (tuple, list)) or not hidden or not all(
-        isinstance(h, int) and not isinstance(h, bool) and h >= 1 for h in hidden):
-      raise ConfigError(f"{name}.disc_hidden", "widths must be positive integers, as in "
-                        f"(512, 256); got {hidden!r}.")
+    require_widths(config, f"{name}.disc_hidden", empty=False)
     require_number(config, f"{name}.adversarial_learning_rate", low=0, low_open=True)
     require_number(config, f"{name}.generator_lr_factor", low=0, low_open=True)
     require_number(config, f"{name}.adversarial_b1", low=0)
@@ -110,14 +105,19 @@ class Adversarial(base.Model):
     require_number(config, "aae_cat.num_categories", low=2, high=1000, integer=True)
     require_number(config, "aae_cat.input_noise", low=0)
     require_label_fields(config)
-    n = config.data.num_labels
-    if n and s.num_categories != NUM_CLASSES:
-      raise ConfigError("data.num_labels", f"{n} labels are drawn evenly from 10 classes into "
-                        "10 categories; use a multiple of 10 with aae_cat.num_categories=10.")
 
-  def __init__(self, config, num_pixels: int = 784):
-    super().__init__(config, num_pixels)
+  def __init__(self, config, spec):
+    super().__init__(config, spec)
     m, s = config.model, config[self.name]
+    if self.name == "aae_cat":
+      require_label_counts(config, spec.num_classes)
+      n, k = config.data.num_labels, spec.num_classes
+      if n and s.num_categories != k:
+        raise ConfigError("data.num_labels", f"{n} labels are drawn evenly from {k} classes "
+                          f"into {k} categories; use a multiple of {k} with "
+                          f"aae_cat.num_categories={k}.")
+    elif s.label_prior:
+      require_labels(config, spec, "puts each label's codes on its own part of the prior")
     self.section = s
     self.categorical = self.name == "aae_cat"
     self.num_labels = config.data.num_labels if self.categorical else 0
@@ -125,9 +125,8 @@ class Adversarial(base.Model):
     self.gaussian = not self.categorical and s.encoder == "gaussian"
     self.num_categories = s.num_categories if self.categorical else 0
     code_outputs = m.latent_dim * (2 if self.gaussian else 1) + self.num_categories
-    self.encoder = MLP(tuple(m.hidden) + (code_outputs,), m.activation)
-    self.decoder = networks.Decoder(tuple(reversed(m.hidden)),
-                                    num_pixels * self.likelihood.outputs_per_pixel, m.activation)
+    self.encoder = networks.image_mlp(m, spec, tuple(m.hidden) + (code_outputs,))
+    self.decoder = networks.decoder(m, spec, self.likelihood.outputs_per_pixel)
     if self.categorical:   # part: (its code's width, the prior's sampler)
       cat = lambda rng, labels: jax.nn.one_hot(
           jax.random.randint(rng, labels.shape, 0, self.num_categories), self.num_categories)
@@ -136,11 +135,12 @@ class Adversarial(base.Model):
                     "style": (m.latent_dim, style.sample_given_labels)}
       self.prior = style
     else:
-      self.prior = priors.get(s.prior, m.latent_dim, s.prior_scale)
+      self.prior = priors.get(s.prior, m.latent_dim, s.prior_scale,
+                              spec.num_classes or priors.NUM_PARTS)
       sampler = (self.prior.sample_given_labels if self.label_prior else
                  lambda rng, labels: self.prior.sample(rng, labels.shape[0]))
       self.parts = {"code": (m.latent_dim, sampler)}
-    label_inputs = NUM_CLASSES if self.label_prior else 0
+    label_inputs = spec.num_classes if self.label_prior else 0
     self.discriminators = {p: MLP(tuple(s.disc_hidden) + (1,), m.activation)
                            for p in self.parts}
     self.disc_inputs = {p: w + label_inputs for p, (w, _) in self.parts.items()}
@@ -204,7 +204,7 @@ class Adversarial(base.Model):
 
   def _logit(self, params, part, z, labels):
     if self.label_prior:
-      z = jnp.concatenate([z, jax.nn.one_hot(labels, NUM_CLASSES, dtype=z.dtype)], -1)
+      z = jnp.concatenate([z, jax.nn.one_hot(labels, self.spec.num_classes, dtype=z.dtype)], -1)
     return self.discriminators[part].apply(params[f"disc_{part}"], z)[:, 0]
 
   # --------------------------------------------------------------------------- the losses

@@ -85,7 +85,7 @@ class Autoencoders(base.Model):
 
   @classmethod
   def validate(cls, config):
-    from ae.training.config import require_choice, require_number
+    from ae.validation import require_choice, require_number
     name = config.model.name
     if name == "dae":
       require_choice(config, "dae.noise", corruption.NAMES)
@@ -102,11 +102,11 @@ class Autoencoders(base.Model):
       require_choice(config, "cae.jacobian", JACOBIANS)
       require_number(config, "cae.num_projections", low=1, high=4096, integer=True)
 
-  def __init__(self, config, num_pixels: int = 784):
-    super().__init__(config, num_pixels)
+  def __init__(self, config, spec):
+    super().__init__(config, spec)
     code = "sigmoid" if self.name == "sae" else None   # rates in (0, 1) for the KL
-    self.module = networks.mlp_autoencoder(config.model, self.likelihood.outputs_per_pixel,
-                                           num_pixels, code)
+    self.module = networks.autoencoder(config.model, spec, self.likelihood.outputs_per_pixel,
+                                       code)
 
   def init_params(self, rng):
     return self.module.init(rng, jnp.zeros((1, self.num_pixels), jnp.float32))
@@ -156,4 +156,4 @@ class Autoencoders(base.Model):
     denoised = self.likelihood.mean(self.reconstruct(state, noisy))
     return {"denoising": plots.image_rows(
         {"clean": clean, f"{d.noise} {d.noise_level:g}": noisy, "denoised": denoised},
-        "denoising")}
+        "denoising", self.spec.shape)}

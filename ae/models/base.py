@@ -1,8 +1,9 @@
 """The interface every model family implements: subclass `Model`, register it by name.
 
-A family is built from a validated config (`Model(config, num_pixels)`) and then carries every
-derived object with it, built once: its Flax module(s), the decoder's distribution
-(`self.likelihood`), the optimizer. The training core only ever talks to this interface:
+A family is built from a validated config and the data's `ae.data.Spec` (`Model(config,
+spec)`: the image shape and the class names, which travel with the data and are never assumed)
+and then carries every derived object with it, built once: its Flax module(s), the decoder's
+distribution (`self.likelihood`), the optimizer. The training core only ever talks to this interface:
 
   config_sections(name)   class method: the family's own config section(s) and their defaults
   validate(config)        class method: checks the family's section; raises ConfigError
@@ -27,11 +28,12 @@ derived object with it, built once: its Flax module(s), the decoder's distributi
                           (the importance-sampled test NLL); None otherwise
   evaluation_metrics(state, train, test) -> dict   the family's own results for eval.json (the
                           AAE's label_component_agreement, test_accuracy, cluster_accuracy)
-  summary_images(state, split) -> {name: [H, W] in [0, 1]}    TensorBoard images each epoch
+  summary_images(state, split) -> {name: [H, W, C] in [0, 1]}  TensorBoard images each epoch
   figures(state, split) -> {name: Figure}              figures of the family's own (optional)
 
-A batch is {"image": uint8 [B, 28, 28, 1], "label": int32 [B]}; `self.inputs` turns its images
-into model inputs with `ae.data.preprocess`, the one preprocessing path.
+A batch is {"image": uint8 [B, H, W, C], "label": int32 [B]}; `self.inputs` turns its images
+into model inputs (flat [B, D], D = H W C) with `ae.data.preprocess`, the one preprocessing
+path; the networks (ae.models.networks) reshape them where they convolve.
 """
 
 from typing import Callable
@@ -69,11 +71,13 @@ class Model:
   log_importance_weights = None
   conditional = False        # True when encode/decode need the label
 
-  def __init__(self, config, num_pixels: int = 784):
+  def __init__(self, config, spec: data.Spec):
     self.config = config
     self.name = config.model.name
-    self.num_pixels = num_pixels
-    self.likelihood = likelihoods.get(config.model.likelihood, config.model.sigma)
+    self.spec = spec
+    self.num_pixels = spec.num_pixels
+    self.likelihood = likelihoods.get(config.model.likelihood, config.model.sigma,
+                                      config.model.mixture_components)
     self.steps_per_epoch = 1
 
   def attach_training_data(self, split) -> None:
@@ -145,12 +149,17 @@ class Model:
     del state, train, test
     return {}
 
+  def tiles(self, rows) -> jnp.ndarray:
+    """Flat images [R, C, D] -> one [R H, C W, channels] image of R rows and C columns."""
+    h, w, c = self.spec.shape
+    r, n = rows.shape[:2]
+    return rows.reshape(r, n, h, w, c).transpose(0, 2, 1, 3, 4).reshape(r * h, n * w, c)
+
   def summary_images(self, state, split) -> dict:
-    """Eight test images above their reconstructions' means, one [2 * 28, 8 * 28] image."""
+    """Eight test images above their reconstructions' means, one [2 H, 8 W, C] image."""
     x = data.preprocess(split.images[:8])
     mean = self.likelihood.mean(self.reconstruct(state, x, split.labels[:8]))
-    rows = [jnp.concatenate(list(r.reshape(-1, 28, 28)), axis=1) for r in (x, mean)]
-    return {"reconstructions": jnp.concatenate(rows, axis=0)}
+    return {"reconstructions": self.tiles(jnp.stack([x, mean]))}
 
   def figures(self, state, split) -> dict:
     del state, split

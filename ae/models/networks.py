@@ -1,15 +1,165 @@
-"""Flax (linen) encoder, decoder and autoencoder built from `ae.foundations.mlp.MLP`.
+"""Flax (linen) encoders and decoders for any image shape: MLPs, DCGAN-style convolutional
+networks and residual networks, chosen by config.model.network.
 
-The encoder reduces dimension (manifold learning): x [B, D] -> code z [B, k]. The decoder
-generates: z -> the raw outputs that parameterize p(x | z) (see `ae.distributions.likelihoods`).
+Every network takes and gives flat vectors, so the families, the likelihoods and the k-sample
+bounds never see a shape: an encoder maps x [B, D] (D = H W C, the images flattened in
+(H, W, C) order) to its outputs, a decoder maps a code z [B, k] to the raw outputs [B, P D] of
+p(x | z) (P parameters per pixel, laid out as P blocks of D, as `ae.distributions.likelihoods`
+reads them). Only the convolutional trunks and heads know the image shape (from the data's
+`Spec`, never written in):
+
+  mlp     x -> Dense layers `hidden` -> outputs;  z -> Dense layers reversed(hidden) -> outputs
+  conv    x -> [H, W, C] -> per width c in `channels`: a 4x4 convolution of stride 2 and the
+          activation (each halves H and W) -> flattened -> Dense layers `hidden` -> outputs;
+          z -> Dense layers reversed(hidden) -> Dense to [H / 2^L, W / 2^L, channels[-1]] ->
+          4x4 transposed convolutions of stride 2 back through the widths -> [H, W, P C]
+  resnet  the same halvings by residual blocks (GroupNorm, activation, 3x3 convolution, twice,
+          with a 1x1 projection on the skip path; the first convolution of a block strides),
+          and on the way up nearest-neighbour doubling before each block; a 3x3 convolution
+          makes the P C outputs
+
+No batch statistics anywhere (GroupNorm normalizes within each example), so the train state
+is parameters and optimizer state only, examples stay independent (the contractive penalty's
+per-example Jacobians hold), and evaluation equals training's forward pass. A size that L
+halvings cannot take is refused with the sizes that work (`check_shape`).
 """
 
-from typing import Sequence
+import math
+from typing import Optional, Sequence
 
 import flax.linen as nn
+import jax
 import jax.numpy as jnp
 
+from ae.errors import ConfigError
 from ae.foundations.mlp import MLP, activation
+
+NAMES = ("mlp", "conv", "resnet")
+
+
+def check_shape(model_config, spec) -> None:
+  """ConfigError unless the network can take spec's examples."""
+  network, widths = model_config.network, tuple(model_config.channels)
+  if network == "mlp":
+    return
+  if not spec.is_image:
+    raise ConfigError("model.network", f"{network} networks take images, and these examples "
+                      f"are vectors of {spec.num_pixels}; use model.network='mlp'.")
+  h, w = spec.shape[:2]
+  step = 2 ** len(widths)
+  if h % step or w % step:
+    up = lambda n: -(-n // step) * step
+    raise ConfigError("model.channels", f"{h}x{w} images cannot be halved {len(widths)} times "
+                      f"(one halving per width of {widths}); the sizes that work are multiples "
+                      f"of {step}, such as {up(h)}x{up(w)} (set data.image_size), or use "
+                      f"fewer widths.")
+
+
+def _groups(features: int) -> int:
+  return math.gcd(8, features)
+
+
+def to_flat(out, outputs_per_pixel: int):
+  """[B, H, W, P C] -> [B, P D]: P blocks of D pixels, each in (H, W, C) order."""
+  b, h, w, pc = out.shape
+  c = pc // outputs_per_pixel
+  return out.reshape(b, h, w, outputs_per_pixel, c).transpose(0, 3, 1, 2, 4).reshape(b, -1)
+
+
+class ConvTrunk(nn.Module):
+  """x [B, D] -> features [B, F]: stride-2 4x4 convolutions, one per width."""
+  shape: tuple
+  channels: Sequence[int]
+  activation: str = "relu"
+
+  @nn.compact
+  def __call__(self, x):
+    fn = activation(self.activation).fn
+    h = x.reshape(x.shape[0], *self.shape)
+    for i, c in enumerate(self.channels):
+      h = fn(nn.Conv(c, (4, 4), strides=(2, 2), padding="SAME", name=f"conv_{i}")(h))
+    return h.reshape(x.shape[0], -1)
+
+
+class ResBlock(nn.Module):
+  """GroupNorm, activation, 3x3 convolution, twice; the first convolution strides by `stride`;
+  a 1x1 projection on the skip path when the shape changes."""
+  features: int
+  stride: int = 1
+  activation: str = "relu"
+
+  @nn.compact
+  def __call__(self, h):
+    fn = activation(self.activation).fn
+    s = (self.stride, self.stride)
+    y = nn.Conv(self.features, (3, 3), strides=s, padding="SAME", name="conv_0")(
+        fn(nn.GroupNorm(_groups(h.shape[-1]), name="norm_0")(h)))
+    y = nn.Conv(self.features, (3, 3), padding="SAME", name="conv_1")(
+        fn(nn.GroupNorm(_groups(self.features), name="norm_1")(y)))
+    if self.stride != 1 or h.shape[-1] != self.features:
+      h = nn.Conv(self.features, (1, 1), strides=s, name="skip")(h)
+    return h + y
+
+
+class ResNetTrunk(nn.Module):
+  """x [B, D] -> features [B, F]: a 3x3 stem, then one downsampling block per width."""
+  shape: tuple
+  channels: Sequence[int]
+  activation: str = "relu"
+
+  @nn.compact
+  def __call__(self, x):
+    h = x.reshape(x.shape[0], *self.shape)
+    h = nn.Conv(self.channels[0], (3, 3), padding="SAME", name="stem")(h)
+    for i, c in enumerate(self.channels):
+      h = ResBlock(c, 2, self.activation, name=f"block_{i}")(h)
+    h = activation(self.activation).fn(nn.GroupNorm(_groups(h.shape[-1]), name="norm")(h))
+    return h.reshape(x.shape[0], -1)
+
+
+class ConvDecoder(nn.Module):
+  """z [B, k] -> raw outputs [B, P D]: Dense layers, a Dense to the smallest feature map, then
+  stride-2 transposed convolutions (conv) or doubling residual blocks (resnet) up to the image."""
+  shape: tuple
+  channels: Sequence[int]
+  outputs_per_pixel: int
+  hidden: Sequence[int] = ()
+  activation: str = "relu"
+  kind: str = "conv"
+
+  @nn.compact
+  def __call__(self, z):
+    fn = activation(self.activation).fn
+    h_img, w_img, c_img = self.shape
+    step = 2 ** len(self.channels)
+    base = (h_img // step, w_img // step, self.channels[-1])
+    h = fn(MLP(tuple(self.hidden) + (base[0] * base[1] * base[2],), self.activation,
+               name="mlp")(z))
+    h = h.reshape(z.shape[0], *base)
+    outputs = self.outputs_per_pixel * c_img
+    if self.kind == "conv":
+      widths = tuple(reversed(self.channels[:-1]))
+      for i, c in enumerate(widths):
+        h = fn(nn.ConvTranspose(c, (4, 4), strides=(2, 2), padding="SAME", name=f"deconv_{i}")(h))
+      h = nn.ConvTranspose(outputs, (4, 4), strides=(2, 2), padding="SAME",
+                           name=f"deconv_{len(widths)}")(h)
+    else:
+      for i, c in enumerate(reversed(self.channels)):
+        b, hh, ww, cc = h.shape
+        h = jax.image.resize(h, (b, 2 * hh, 2 * ww, cc), "nearest")
+        h = ResBlock(c, 1, self.activation, name=f"block_{i}")(h)
+      h = fn(nn.GroupNorm(_groups(h.shape[-1]), name="norm")(h))
+      h = nn.Conv(outputs, (3, 3), padding="SAME", name="out")(h)
+    return to_flat(h, self.outputs_per_pixel)
+
+
+def trunk(model_config, spec) -> Optional[nn.Module]:
+  """The convolutional trunk of config.model.network (None for mlp: the pixels themselves)."""
+  check_shape(model_config, spec)
+  if model_config.network == "mlp":
+    return None
+  cls = ConvTrunk if model_config.network == "conv" else ResNetTrunk
+  return cls(tuple(spec.shape), tuple(model_config.channels), model_config.activation)
 
 
 class Encoder(nn.Module):
@@ -18,10 +168,12 @@ class Encoder(nn.Module):
   latent_dim: int
   activation: str = "relu"
   code_activation: str = "identity"
+  trunk: Optional[nn.Module] = None
 
   @nn.compact
   def __call__(self, x):
-    pre_code = MLP(tuple(self.hidden) + (self.latent_dim,), self.activation, name="mlp")(x)
+    h = x if self.trunk is None else self.trunk(x)
+    pre_code = MLP(tuple(self.hidden) + (self.latent_dim,), self.activation, name="mlp")(h)
     return activation(self.code_activation).fn(pre_code), pre_code
 
 
@@ -37,22 +189,62 @@ class Decoder(nn.Module):
 
 
 class GaussianEncoder(nn.Module):
-  """x -> (mean, log-variance) of q(z | x) = N(mean, diag(exp(logvar))): the hidden layers, then
-  one linear layer with 2k outputs split in halves (the same as two heads of k)."""
+  """x -> (mean, log-variance) of q(z | x) = N(mean, diag(exp(logvar))): the trunk (if any),
+  `extra` inputs (a one-hot label) appended to its features, the hidden layers, then one linear
+  layer with 2k outputs split in halves (the same as two heads of k)."""
   hidden: Sequence[int]
   latent_dim: int
   activation: str = "relu"
+  trunk: Optional[nn.Module] = None
 
   @nn.compact
-  def __call__(self, x):
-    out = MLP(tuple(self.hidden) + (2 * self.latent_dim,), self.activation, name="mlp")(x)
+  def __call__(self, x, extra=None):
+    h = x if self.trunk is None else self.trunk(x)
+    if extra is not None:
+      h = jnp.concatenate([h, extra.astype(h.dtype)], -1)
+    out = MLP(tuple(self.hidden) + (2 * self.latent_dim,), self.activation, name="mlp")(h)
     mean, logvar = jnp.split(out, 2, axis=-1)
     return mean, logvar
 
 
+class TrunkMLP(nn.Module):
+  """A trunk, then Dense layers `features` (the last linear): a classifier or an AAE's encoder
+  over images."""
+  trunk: nn.Module
+  features: Sequence[int]
+  activation: str = "relu"
+
+  @nn.compact
+  def __call__(self, x):
+    return MLP(tuple(self.features), self.activation, name="mlp")(self.trunk(x))
+
+
+def image_mlp(model_config, spec, features) -> nn.Module:
+  """Dense layers `features` over the pixels (mlp), or over the network's trunk's features."""
+  t = trunk(model_config, spec)
+  if t is None:
+    return MLP(tuple(features), model_config.activation)
+  return TrunkMLP(t, tuple(features), model_config.activation)
+
+
+def decoder(model_config, spec, outputs_per_pixel: int) -> nn.Module:
+  """The decoder of config.model: the encoder's widths mirrored, to P outputs per pixel."""
+  check_shape(model_config, spec)
+  hidden = tuple(reversed(tuple(model_config.hidden)))
+  if model_config.network == "mlp":
+    return Decoder(hidden, spec.num_pixels * outputs_per_pixel, model_config.activation)
+  return ConvDecoder(tuple(spec.shape), tuple(model_config.channels), outputs_per_pixel, hidden,
+                     model_config.activation, model_config.network)
+
+
+def gaussian_encoder(model_config, spec) -> GaussianEncoder:
+  return GaussianEncoder(tuple(model_config.hidden), model_config.latent_dim,
+                         model_config.activation, trunk(model_config, spec))
+
+
 class Autoencoder(nn.Module):
   encoder: Encoder
-  decoder: Decoder
+  decoder: nn.Module
 
   def __call__(self, x):
     code, pre_code = self.encoder(x)
@@ -65,12 +257,11 @@ class Autoencoder(nn.Module):
     return self.decoder(z)
 
 
-def mlp_autoencoder(model_config, outputs_per_pixel: int, num_pixels: int,
-                    code_activation: str | None = None) -> Autoencoder:
+def autoencoder(model_config, spec, outputs_per_pixel: int,
+                code_activation: str | None = None) -> Autoencoder:
   """The autoencoder of config.model: encoder widths `hidden`, the decoder mirrors them."""
-  hidden = tuple(model_config.hidden)
   return Autoencoder(
-      encoder=Encoder(hidden, model_config.latent_dim, model_config.activation,
-                      code_activation or model_config.code_activation),
-      decoder=Decoder(tuple(reversed(hidden)), num_pixels * outputs_per_pixel,
-                      model_config.activation))
+      encoder=Encoder(tuple(model_config.hidden), model_config.latent_dim,
+                      model_config.activation, code_activation or model_config.code_activation,
+                      trunk(model_config, spec)),
+      decoder=decoder(model_config, spec, outputs_per_pixel))

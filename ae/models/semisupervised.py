@@ -36,14 +36,15 @@ import numpy as np
 
 from ae import data
 from ae.distributions import gaussians
+from ae.errors import ConfigError
 from ae.foundations.mlp import MLP, activation
 from ae.foundations.nll import categorical_nll
 from ae.models import base, networks
 from ae.models.variational import VAEModule
+from ae.validation import (label_fields, require_label_counts, require_label_fields,
+                           require_labels, require_number)
 
 NAMES = ("m2",)
-NUM_CLASSES = 10
-LOG_PRIOR_Y = -math.log(NUM_CLASSES)
 
 
 class M2(base.Model):
@@ -54,30 +55,33 @@ class M2(base.Model):
 
   @classmethod
   def config_sections(cls, name):
-    from ae.training.config import label_fields
     return {"m2": {"alpha": 10.0, "classifier_noise": 0.0, "shared_layer": False},
             "data": label_fields(100)}
 
   @classmethod
   def validate(cls, config):
-    from ae.training.config import require_label_fields, require_number
     require_number(config, "m2.alpha", low=0)
     require_number(config, "m2.classifier_noise", low=0)
     require_label_fields(config)
 
-  def __init__(self, config, num_pixels: int = 784):
-    super().__init__(config, num_pixels)
+  def __init__(self, config, spec):
+    super().__init__(config, spec)
     m = config.model
+    require_labels(config, spec, "classifies into the data's classes")
+    require_label_counts(config, spec.num_classes)
+    if config.m2.shared_layer and m.network != "mlp":
+      raise ConfigError("m2.shared_layer", "shares the MLP encoder's first layer; set it to "
+                        "False for a convolutional network.")
+    self.num_classes = k = spec.num_classes
+    self.log_prior_y = -math.log(k)
     self.num_labels = config.data.num_labels
     self.alpha = config.m2.alpha
-    self.vae = VAEModule(
-        encoder=networks.GaussianEncoder(tuple(m.hidden), m.latent_dim, m.activation),
-        decoder=networks.Decoder(tuple(reversed(m.hidden)),
-                                 num_pixels * self.likelihood.outputs_per_pixel, m.activation),
-        num_classes=NUM_CLASSES)
-    self.classifier = MLP(tuple(m.hidden) + (NUM_CLASSES,), m.activation)
+    self.vae = VAEModule(encoder=networks.gaussian_encoder(m, spec),
+                         decoder=networks.decoder(m, spec, self.likelihood.outputs_per_pixel),
+                         num_classes=k)
+    self.classifier = networks.image_mlp(m, spec, tuple(m.hidden) + (k,))
     self.shared = bool(config.m2.shared_layer)
-    self.head = MLP(tuple(m.hidden[1:]) + (NUM_CLASSES,), m.activation)
+    self.head = MLP(tuple(m.hidden[1:]) + (k,), m.activation)
     self.metric_names = M2.metric_names + (
         ("labelled_bound", "supervised_ce", "accuracy") if self.num_labels else ())
     self.labelled = None
@@ -106,10 +110,10 @@ class M2(base.Model):
     z = mean + jnp.exp(0.5 * logvar) * eps
     recon = self.likelihood.nll(x, self.vae.apply(params["vae"], z, y, method=self.vae.decode))
     kl = gaussians.kl_to_standard_normal(mean, logvar)
-    return recon + kl - LOG_PRIOR_Y, recon, kl
+    return recon + kl - self.log_prior_y, recon, kl
 
   def class_log_probs(self, params, x, rng=None):
-    """log q(y | x) [N, 10]; given rng (training), the classifier sees x plus N(0, s^2) noise,
+    """log q(y | x) [N, K]; given rng (training), the classifier sees x plus N(0, s^2) noise,
     s = config.m2.classifier_noise. With m2.shared_layer its first layer is the encoder's x-part
     (the rows of the encoder's first kernel that multiply the image)."""
     noise = self.config.m2.classifier_noise
@@ -124,13 +128,12 @@ class M2(base.Model):
 
   def unlabelled_bound(self, params, x, eps, rng=None):
     """(U(x), E_q(y|x) recon, E_q(y|x) KL) per image: every label at once, weighted by q(y | x)."""
-    b = x.shape[0]
-    ys = jnp.repeat(jnp.arange(NUM_CLASSES), b)                     # y-major: row y * B + i
-    terms = self.neg_elbo(params, jnp.tile(x, (NUM_CLASSES, 1)), ys,
-                          jnp.tile(eps, (NUM_CLASSES, 1)))
-    log_q = self.class_log_probs(params, x, rng)                     # [B, 10]
+    b, k = x.shape[0], self.num_classes
+    ys = jnp.repeat(jnp.arange(k), b)                               # y-major: row y * B + i
+    terms = self.neg_elbo(params, jnp.tile(x, (k, 1)), ys, jnp.tile(eps, (k, 1)))
+    log_q = self.class_log_probs(params, x, rng)                     # [B, K]
     q = jnp.exp(log_q)
-    weighted = [jnp.sum(q * t.reshape(NUM_CLASSES, b).T, -1) for t in terms]
+    weighted = [jnp.sum(q * t.reshape(k, b).T, -1) for t in terms]
     entropy = -jnp.sum(q * log_q, -1)
     return weighted[0] - entropy, weighted[1], weighted[2]
 
@@ -179,7 +182,8 @@ class M2(base.Model):
   def evaluation_metrics(self, state, train, test) -> dict:
     from ae.evaluation import adversarial
     found = adversarial.categories(self, state, test.images)
-    out = {"cluster_accuracy": adversarial.cluster_accuracy(found, test.labels, NUM_CLASSES)}
+    out = {"cluster_accuracy": adversarial.cluster_accuracy(found, test.labels,
+                                                            self.num_classes, self.num_classes)}
     if self.num_labels:
       out.update(test_accuracy=float(np.mean(found == np.asarray(test.labels))),
                  num_labels=self.num_labels, label_seed=self.config.data.label_seed)
@@ -190,7 +194,7 @@ class M2(base.Model):
     from ae.evaluation import plots
     z = jax.random.normal(jax.random.PRNGKey(0), (10, self.config.model.latent_dim))
     rows = [self.likelihood.mean(self.decode(state, z, jnp.full((10,), c)))
-            for c in range(NUM_CLASSES)]
+            for c in range(self.num_classes)]
     return {"conditional_samples": plots.image_grid(
         np.stack(rows), "m2: each label (row) decoded with the same ten z ~ N(0, I)",
-        data.CLASS_NAMES[self.config.data.dataset])}
+        self.spec.class_names, shape=self.spec.shape)}

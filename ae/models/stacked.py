@@ -87,14 +87,18 @@ class M1M2(semisupervised.M2):
     if config.data.binarize != "none":
       raise ConfigError("data.binarize", "M1's inputs are its own; set it to 'none'.")
 
-  def __init__(self, config, num_pixels: int = 784):
+  def __init__(self, config, spec):
     self.m1, self.m1_params = load_m1(config.m1m2.m1_workdir)
     self.units = jnp.asarray(config.m1m2.units, jnp.int32)
     if max(config.m1m2.units) >= self.m1.config.model.latent_dim:
       raise ConfigError("m1m2.units", f"M1 has {self.m1.config.model.latent_dim} code units; "
                         f"{max(config.m1m2.units)} is not one of them.")
-    super().__init__(config, len(config.m1m2.units))
-    self.image_pixels = num_pixels
+    if tuple(self.m1.spec.shape) != tuple(spec.shape):
+      raise ConfigError("m1m2.m1_workdir", f"M1 was trained on images of shape "
+                        f"{tuple(self.m1.spec.shape)}, these are {tuple(spec.shape)}; train M1 "
+                        "on this data.")
+    super().__init__(config, data.Spec((len(config.m1m2.units),), spec.class_names))
+    self.image_spec = spec
 
   def m1_posterior(self, x):
     """M1's (mean, log-variance) of z1 on its active units: [B, U] each; x are pixels."""

@@ -29,10 +29,11 @@ import numpy as np
 
 from ae import data
 from ae.distributions import gaussians
+from ae.errors import ConfigError
 from ae.models import base, networks
+from ae.validation import require_choice, require_labels, require_number
 
 NAMES = ("vae", "iwae", "cvae")
-NUM_CLASSES = 10
 SECTIONS = {
     "vae": {"beta": 1.0, "warmup_epochs": 0, "decoder_bias": "zero"},
     "iwae": {"num_samples": 5, "objective": "iwae", "decoder_bias": "zero"},
@@ -59,21 +60,22 @@ def log_mean_exp(a, axis: int = 0):
 
 
 class VAEModule(nn.Module):
-  """Gaussian encoder and decoder; with num_classes > 0 both also see the one-hot label."""
+  """Gaussian encoder and decoder; with num_classes > 0 both also see the one-hot label (the
+  encoder appended to its trunk's features, the pixels themselves for an MLP; the decoder to z)."""
   encoder: networks.GaussianEncoder
-  decoder: networks.Decoder
+  decoder: nn.Module
   num_classes: int = 0
 
-  def _with_label(self, v, labels):
-    if not self.num_classes:
-      return v
-    return jnp.concatenate([v, jax.nn.one_hot(labels, self.num_classes, dtype=v.dtype)], -1)
+  def _one_hot(self, labels, dtype):
+    return jax.nn.one_hot(labels, self.num_classes, dtype=dtype) if self.num_classes else None
 
   def encode(self, x, labels=None):
-    return self.encoder(self._with_label(x, labels))
+    return self.encoder(x, self._one_hot(labels, x.dtype))
 
   def decode(self, z, labels=None):
-    return self.decoder(self._with_label(z, labels))
+    if self.num_classes:
+      z = jnp.concatenate([z, self._one_hot(labels, z.dtype)], -1)
+    return self.decoder(z)
 
   def __call__(self, x, labels=None):   # Used by init only: touches every layer once.
     mean, _ = self.encode(x, labels)
@@ -91,13 +93,14 @@ class Variational(base.Model):
 
   @classmethod
   def validate(cls, config):
-    from ae.training.config import require_choice, require_number
     name = config.model.name
     require_choice(config, f"{name}.decoder_bias", DECODER_BIAS)
     if config[name].decoder_bias == "data_mean" and config.model.likelihood != "bernoulli":
-      from ae.errors import ConfigError
       raise ConfigError(f"{name}.decoder_bias", "data_mean sets Bernoulli logits; it goes with "
                         "model.likelihood='bernoulli'.")
+    if config[name].decoder_bias == "data_mean" and config.model.network != "mlp":
+      raise ConfigError(f"{name}.decoder_bias", "data_mean sets the MLP decoder's per-pixel "
+                        "output bias; use model.network='mlp' or decoder_bias='zero'.")
     if name == "iwae":
       require_number(config, "iwae.num_samples", low=1, high=100000, integer=True)
       require_choice(config, "iwae.objective", OBJECTIVES)
@@ -105,17 +108,17 @@ class Variational(base.Model):
       require_number(config, f"{name}.beta", low=0)
       require_number(config, f"{name}.warmup_epochs", low=0, integer=True)
 
-  def __init__(self, config, num_pixels: int = 784):
-    super().__init__(config, num_pixels)
-    m = config.model
+  def __init__(self, config, spec):
+    super().__init__(config, spec)
     self.section = config[self.name]
     self.conditional = self.name == "cvae"
+    if self.conditional:
+      require_labels(config, spec, "conditions on the label")
     self.num_samples = self.section.num_samples if self.name == "iwae" else 1
     self.module = VAEModule(
-        encoder=networks.GaussianEncoder(tuple(m.hidden), m.latent_dim, m.activation),
-        decoder=networks.Decoder(tuple(reversed(m.hidden)),
-                                 num_pixels * self.likelihood.outputs_per_pixel, m.activation),
-        num_classes=NUM_CLASSES if self.conditional else 0)
+        encoder=networks.gaussian_encoder(config.model, spec),
+        decoder=networks.decoder(config.model, spec, self.likelihood.outputs_per_pixel),
+        num_classes=spec.num_classes if self.conditional else 0)
     self.output_bias = None
 
   def attach_training_data(self, split):
@@ -205,9 +208,9 @@ class Variational(base.Model):
   def summary_images(self, state, split):
     images = super().summary_images(state, split)
     z = jax.random.normal(jax.random.PRNGKey(0), (16, self.config.model.latent_dim))
-    labels = jnp.arange(16) % NUM_CLASSES
-    mean = self.likelihood.mean(self.decode(state, z, labels)).reshape(2, 8, 28, 28)
-    images["samples"] = jnp.concatenate([jnp.concatenate(list(r), axis=1) for r in mean], 0)
+    labels = jnp.arange(16) % max(self.spec.num_classes, 1)
+    mean = self.likelihood.mean(self.decode(state, z, labels))
+    images["samples"] = self.tiles(mean.reshape(2, 8, -1))
     return images
 
   def figures(self, state, split):

@@ -1,8 +1,12 @@
 """The training configuration: nested ml_collections ConfigDicts, the flax-examples way.
 
   config.model   name (a registered family member), latent_dim, hidden (encoder widths; the
-                 decoder mirrors them), activation, code_activation, likelihood, sigma
-  config.data    dataset, data_dir, max_train_examples, max_test_examples, binarize
+                 decoder mirrors them), activation, code_activation, likelihood, sigma,
+                 mixture_components (of the discretized logistic), network (mlp, conv or
+                 resnet: ae.models.networks) and channels (the convolutions' widths)
+  config.data    dataset, data_dir, max_train_examples, max_test_examples, binarize,
+                 image_size and channels (resize and convert the images), test_fraction and
+                 split_seed (the held-out split of the user's data when it has none)
   config.train   epochs, batch_size, optimizer (adam or adagrad), learning_rate, schedule,
                  adam_eps, weight_decay (an N(0, 1 / (weight_decay N)) prior on the weights:
                  weight_decay * theta added to every gradient), seed, eval_batch_size,
@@ -17,15 +21,17 @@ raises `ConfigError` with its dotted path ("train.batch_size"), which the binari
 flag the user typed (--config.train.batch_size).
 """
 
-import math
-
 import ml_collections
 from ml_collections import config_dict
 
 from ae import data, models
+from ae.models import networks
 from ae.distributions import likelihoods
 from ae.errors import ConfigError
 from ae.foundations import mlp
+from ae.validation import (get, label_fields, require_choice,  # noqa: F401 (re-exported)
+                           require_label_counts, require_label_fields, require_number,
+                           require_widths)
 
 CODE_ACTIVATIONS = ("identity", "sigmoid", "tanh")
 BINARIZE = ("none", "dynamic")
@@ -34,7 +40,7 @@ OPTIMIZERS = ("adam", "adagrad")
 MAX_SEED = 2 ** 63 - 1
 # Keys of config.json that record the run rather than set it.
 RECORD_KEYS = ("workdir", "data_source", "data_fingerprint", "mean_image_nll",
-               "divergence_threshold")
+               "divergence_threshold", "image_shape", "class_names")
 
 
 def base_config(model_name: str = "ae") -> ml_collections.ConfigDict:
@@ -43,11 +49,14 @@ def base_config(model_name: str = "ae") -> ml_collections.ConfigDict:
   config = ml_collections.ConfigDict()
   config.model = ml_collections.ConfigDict(dict(
       name=model_name, latent_dim=32, hidden=(512, 256), activation="relu",
-      code_activation="identity", likelihood="bernoulli", sigma=1.0))
+      code_activation="identity", likelihood="bernoulli", sigma=1.0, mixture_components=1,
+      network="mlp", channels=(32, 64)))
   config.data = ml_collections.ConfigDict(dict(
       dataset="fashion_mnist", data_dir=config_dict.placeholder(str),
       max_train_examples=config_dict.placeholder(int),
-      max_test_examples=config_dict.placeholder(int), binarize="none"))
+      max_test_examples=config_dict.placeholder(int), binarize="none",
+      image_size=config_dict.placeholder(int), channels=config_dict.placeholder(int),
+      test_fraction=0.1, split_seed=0))
   config.train = ml_collections.ConfigDict(dict(
       epochs=10, batch_size=128, optimizer="adam", learning_rate=1e-3, schedule="constant",
       adam_eps=1e-8, weight_decay=0.0, seed=0,
@@ -72,56 +81,6 @@ def make(model_name: str = "ae", **overrides) -> ml_collections.ConfigDict:
 
 
 # ----------------------------------------------------------------------------- checks
-
-
-def get(config, path: str):
-  section, field = path.split(".")
-  return config[section][field]
-
-
-def require_choice(config, path: str, allowed) -> None:
-  value = get(config, path)
-  if value not in allowed:
-    raise ConfigError(path, f"{value!r} does not exist; choose one of {', '.join(allowed)}.")
-
-
-def require_number(config, path: str, low=None, high=None, low_open=False, integer=False,
-                   optional=False) -> None:
-  """A finite number (an integer if asked) in [low, high], or (low, high] when low_open."""
-  value = get(config, path)
-  if value is None and optional:
-    return
-  if isinstance(value, bool) or not isinstance(value, (int, float)) or (
-      integer and not isinstance(value, int)):
-    raise ConfigError(path, f"must be {'an integer' if integer else 'a number'}, not {value!r}.")
-  if not math.isfinite(value):
-    raise ConfigError(path, f"must be a finite number, not {value}.")
-  show = lambda v: str(v) if isinstance(v, int) else f"{v:g}"
-  if low is not None and (value <= low if low_open else value < low):
-    bound = f"greater than {show(low)}" if low_open else f"at least {show(low)}"
-    raise ConfigError(path, f"must be {bound}, not {show(value)}.")
-  if high is not None and value > high:
-    raise ConfigError(path, f"must be at most {show(high)}, not {show(value)}.")
-
-
-def label_fields(num_labels: int) -> dict:
-  """The data section's fields of a semi-supervised model (checked by require_label_fields)."""
-  return {"num_labels": num_labels, "label_seed": 0, "label_holdout": 0}
-
-
-def require_label_fields(config) -> None:
-  """data.num_labels (a multiple of 10, or 0), data.label_seed and data.label_holdout (a
-  multiple of 10 below num_labels, or 0) of a semi-supervised model."""
-  require_number(config, "data.num_labels", low=0, integer=True)
-  require_number(config, "data.label_seed", low=0, high=2 ** 32 - 1, integer=True)
-  if config.data.num_labels % 10:
-    raise ConfigError("data.num_labels", f"{config.data.num_labels} labels are drawn evenly "
-                      "from 10 classes; use a multiple of 10.")
-  require_number(config, "data.label_holdout", low=0, integer=True)
-  if config.data.label_holdout % 10 or (
-      config.data.label_holdout and config.data.label_holdout >= config.data.num_labels):
-    raise ConfigError("data.label_holdout", f"{config.data.label_holdout} must be a multiple of "
-                      f"10 below data.num_labels ({config.data.num_labels}), or 0.")
 
 
 def _check_fields(config, reference, prefix: str = "", model_name: str = "",
@@ -164,17 +123,31 @@ def validate(config) -> ml_collections.ConfigDict:
                       f"--config=experiments/configs/{name}.py, rather than renaming a model.")
   _check_fields(config, reference)
   require_number(config, "model.latent_dim", low=1, integer=True)
-  hidden = config.model.hidden
-  if not isinstance(hidden, (tuple, list)) or not all(
-      isinstance(h, int) and not isinstance(h, bool) and h >= 1 for h in hidden):
-    raise ConfigError("model.hidden", f"widths must be positive integers, as in (512, 256); got "
-                      f"{hidden!r}.")
+  require_widths(config, "model.hidden")
+  require_choice(config, "model.network", networks.NAMES)
+  require_widths(config, "model.channels", "(32, 64)", empty=config.model.network == "mlp")
+  require_number(config, "model.mixture_components", low=1, high=100, integer=True)
+  if config.model.mixture_components > 1 and config.model.likelihood != "discretized_logistic":
+    raise ConfigError("model.mixture_components", "mixes discretized logistics; set "
+                      "model.likelihood='discretized_logistic' or leave it at 1.")
   require_choice(config, "model.activation", tuple(mlp.ACTIVATIONS))
   require_choice(config, "model.code_activation", CODE_ACTIVATIONS)
   require_choice(config, "model.likelihood", likelihoods.NAMES)
   require_number(config, "model.sigma", low=0, low_open=True)
   require_choice(config, "data.dataset", data.DATASETS)
   require_choice(config, "data.binarize", BINARIZE)
+  require_number(config, "data.image_size", low=1, high=4096, integer=True, optional=True)
+  if config.data.channels not in (None, 1, 3):
+    raise ConfigError("data.channels", f"must be 1 (grey) or 3 (RGB), not "
+                      f"{config.data.channels!r}.")
+  require_number(config, "data.test_fraction", low=0, low_open=True)
+  if not config.data.test_fraction < 1:
+    raise ConfigError("data.test_fraction", f"must lie in (0, 1), not "
+                      f"{config.data.test_fraction:g}.")
+  require_number(config, "data.split_seed", low=0, high=2 ** 32 - 1, integer=True)
+  if config.data.binarize != "none" and config.model.likelihood in likelihoods.EIGHT_BIT:
+    raise ConfigError("data.binarize", f"the {config.model.likelihood} likelihood models 8-bit "
+                      "pixels; set it to 'none'.")
   if config.data.binarize == "dynamic" and config.model.likelihood != "bernoulli":
     raise ConfigError("data.binarize", "dynamic binarization goes with "
                       "model.likelihood='bernoulli'.")

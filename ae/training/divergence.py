@@ -14,7 +14,8 @@ An epoch has diverged when any of these holds:
 
    where the mean image predicts every pixel by its mean over the training images (for a
    Bernoulli likelihood the logits of those means, for a Gaussian with learned sigma also each
-   pixel's standard deviation), its NLL is averaged over (up to 10,000) training images, and D
+   pixel's standard deviation; for the 8-bit likelihoods each pixel's histogram, or a logistic
+   of each pixel's mean and spread), its NLL is averaged over (up to 10,000) training images, and D
    is the number of pixels. A model that learned nothing at all scores the mean image's NLL;
    the D-nats floor keeps the threshold meaningful when that NLL is near zero or negative
    (Gaussian likelihoods). With the default factor 10 a Bernoulli model on Fashion-MNIST is
@@ -33,14 +34,14 @@ import jax.numpy as jnp
 import numpy as np
 
 from ae import data
-from ae.distributions import likelihoods
+from ae.distributions import eight_bit, likelihoods
 from ae.errors import DivergedError
 
 MARKER = "diverged.json"
 REFERENCE_IMAGES = 10_000
 
 
-def mean_image_outputs(likelihood_name: str, x: np.ndarray) -> jnp.ndarray:
+def mean_image_outputs(likelihood_name: str, x: np.ndarray, components: int = 1) -> jnp.ndarray:
   """The decoder outputs [1, k D] that predict the per-pixel mean (and spread) of images x."""
   mean = x.mean(0, keepdims=True)
   if likelihood_name == "bernoulli":
@@ -53,6 +54,18 @@ def mean_image_outputs(likelihood_name: str, x: np.ndarray) -> jnp.ndarray:
     log_std = np.log(np.maximum(x.std(0, keepdims=True), 2 * likelihoods.SIGMA_MIN))
     raw = floor + np.log(np.expm1(log_std - floor))
     return jnp.asarray(np.concatenate([mean, raw], -1), jnp.float32)
+  if likelihood_name == "categorical256":   # each pixel's histogram, one count added per value
+    values = np.round(x * 255).astype(np.int64)
+    counts = np.stack([(values == v).sum(0) for v in range(eight_bit.NUM_VALUES)]) + 1.0
+    return jnp.asarray(np.log(counts / counts.sum(0)).reshape(1, -1), jnp.float32)
+  if likelihood_name == "discretized_logistic":   # each component: the pixel's logistic
+    k = components
+    v = 2 * x - 1
+    s = np.maximum(v.std(0, keepdims=True) * math.sqrt(3) / math.pi, 2 * math.exp(
+        eight_bit.LOG_SCALE_MIN))
+    raw = eight_bit.LOG_SCALE_MIN + np.log(np.expm1(np.log(s) - eight_bit.LOG_SCALE_MIN))
+    blocks = [np.zeros_like(s)] * k + [v.mean(0, keepdims=True)] * k + [raw] * k
+    return jnp.asarray(np.concatenate(blocks, -1), jnp.float32)
   raise ValueError(f"unknown likelihood {likelihood_name!r}")
 
 
@@ -62,7 +75,7 @@ def mean_image_nll(model, images) -> float:
   images = np.asarray(images[:REFERENCE_IMAGES])
   mode = "fixed" if model.config.data.binarize != "none" else "none"
   x = np.asarray(data.preprocess(images, mode), np.float64)
-  outputs = mean_image_outputs(model.likelihood.name, x)
+  outputs = mean_image_outputs(model.likelihood.name, x, model.config.model.mixture_components)
   nll = jax.jit(model.likelihood.nll)(jnp.asarray(x, jnp.float32),
                                       jnp.broadcast_to(outputs, (x.shape[0], outputs.shape[1])))
   return float(jnp.mean(nll))

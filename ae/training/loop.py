@@ -27,7 +27,7 @@ import jax
 import numpy as np
 
 from ae import data, io, models
-from ae.errors import ConfigError, DataMismatchError, DivergedError
+from ae.errors import ConfigError, DataError, DataMismatchError, DivergedError
 from ae.training import (checkpoints, config as config_lib, distributed, divergence, memory,
                          metric_writers, sharding, step)
 
@@ -47,7 +47,8 @@ def load_splits(config, mesh=None, host_train: bool = False) -> dict:
   d = config.data
   out = {}
   for split, limit in (("train", d.max_train_examples), ("test", d.max_test_examples)):
-    s = data.load(d.dataset, split, d.data_dir, max_examples=limit)
+    s = data.load(d.dataset, split, d.data_dir, max_examples=limit, size=d.image_size,
+                  channels=d.channels, test_fraction=d.test_fraction, split_seed=d.split_seed)
     if split == "test" and d.binarize != "none":
       binary = data.preprocess(s.images, "fixed") * 255
       s = s.replace(images=np.asarray(binary, np.uint8).reshape(s.images.shape))
@@ -104,7 +105,19 @@ def read_history(path: str, upto_epoch: int) -> list:
 
 def data_record(splits: dict) -> dict:
   return {"data_source": splits["train"].source,
-          "data_fingerprint": data.fingerprint(splits["train"], splits["test"])}
+          "data_fingerprint": data.fingerprint(splits["train"], splits["test"]),
+          **splits["train"].spec.to_record()}
+
+
+def check_splits(train, test) -> None:
+  """The test split has the training split's image shape and classes (a user's folder or npz
+  file could hold others)."""
+  if train.spec != test.spec:
+    raise DataError(f"the test split of {test.source} holds images of shape "
+                    f"{tuple(test.spec.shape)} with classes {list(test.spec.class_names)}, "
+                    f"the training split {tuple(train.spec.shape)} with "
+                    f"{list(train.spec.class_names)}; make them agree, or set "
+                    "{config}data.image_size and {config}data.channels.")
 
 
 def check_data(workdir: str, splits: dict) -> dict:
@@ -126,6 +139,17 @@ def check_data(workdir: str, splits: dict) -> dict:
   return found
 
 
+def layer_widths(config, spec) -> tuple:
+  """Per example, the size of each hidden layer's output of the encoder (a dense layer's
+  width; a convolution's feature map, H W C): the memory check's shape of the network."""
+  m = config.model
+  widths = tuple(m.hidden)
+  if m.network != "mlp" and spec.is_image:
+    h, w = spec.shape[:2]
+    widths += tuple((h >> (i + 1)) * (w >> (i + 1)) * c for i, c in enumerate(m.channels))
+  return widths
+
+
 def check_memory(config, model, num_pixels: int, train_split, test_split) -> None:
   """Refuses, before anything is allocated, a run whose state, data and activations cannot fit
   (`ae.training.memory`): ConfigError naming the setting that makes the largest part."""
@@ -134,14 +158,16 @@ def check_memory(config, model, num_pixels: int, train_split, test_split) -> Non
   samples = getattr(model, "num_samples", 1) or 1
   data_bytes = sum(np.asarray(s.images).nbytes for s in (train_split, test_split))
   eval_batch = min(tc.eval_batch_size, max(test_split.size, 1))   # no batch exceeds the split
-  parts = memory.training_bytes(shapes, tc.batch_size, eval_batch, num_pixels,
-                                tuple(m.hidden), m.latent_dim, data_bytes, samples)
+  widths = layer_widths(config, model.spec)
+  per_pixel = model.likelihood.outputs_per_pixel
+  parts = memory.training_bytes(shapes, tc.batch_size, eval_batch, num_pixels, widths,
+                                m.latent_dim, data_bytes, samples, per_pixel)
   said = memory.shortfall(sum(parts.values()), ", ".join(
       f"{memory.human(v)} {k}" for k, v in parts.items()))
   if said is None:
     return
   largest = max(parts, key=parts.get)
-  one = memory.activation_bytes(1, num_pixels, tuple(m.hidden), m.latent_dim, samples)
+  one = memory.activation_bytes(1, num_pixels, widths, m.latent_dim, samples, per_pixel)
   if largest == "activations" and samples > 1 and memory.shortfall(
       32 * one // samples + parts["state"]) is None and memory.shortfall(
       32 * one + parts["state"]) is not None:
@@ -155,7 +181,7 @@ def check_memory(config, model, num_pixels: int, train_split, test_split) -> Non
     raise ConfigError("data.max_train_examples", f"the data {said}; set it to use fewer "
                       "examples.")
   params = memory.tree_bytes(shapes.params) // 4 if hasattr(shapes, "params") else 0
-  widest = "model.hidden" if max(m.hidden) >= m.latent_dim else "model.latent_dim"
+  widest = "model.hidden" if max(m.hidden, default=0) >= m.latent_dim else "model.latent_dim"
   raise ConfigError(widest, f"{config_lib.get(config, widest)} makes a model of {params:.3g} "
                     f"parameters whose training state {said}; make it smaller.")
 
@@ -184,8 +210,9 @@ def train_and_evaluate(config, workdir: str, splits: dict | None = None,
   if train_split.size < tc.batch_size:
     raise ConfigError("train.batch_size", f"{tc.batch_size} is more than the {train_split.size} "
                       "training examples; lower it.")
-  num_pixels = int(np.prod(train_split.images.shape[1:]))
-  model = models.build(config, num_pixels)
+  check_splits(train_split, test_split)
+  num_pixels = train_split.spec.num_pixels
+  model = models.build(config, train_split.spec)
   model.attach_training_data(train_split)
   check_memory(config, model, num_pixels, train_split, test_split)
   state = create_state(model, mesh)
@@ -280,10 +307,11 @@ def restore_run(workdir: str, mesh=None):
     except (ValueError, KeyError, TypeError):
       raise DivergedError(0, float("nan"), f"{marker} says so") from None
   path = os.path.join(workdir, "config.json")
-  config = config_lib.from_dict(io.read_json(path))
+  record = io.read_json(path)
+  config = config_lib.from_dict(record)
   if checkpoints.latest_step(workdir) is None:
     raise FileNotFoundError(os.path.join(workdir, "checkpoints"))
-  model = models.build(config)
+  model = models.build(config, data.Spec.from_record(record))
   state = create_state(model, mesh)
   mngr = checkpoints.manager(workdir, config.train.keep_checkpoints)
   try:

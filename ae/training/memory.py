@@ -82,21 +82,23 @@ def tree_bytes(tree) -> int:
 
 
 def activation_bytes(batch: int, num_pixels: int, widths, latent_dim: int,
-                     samples: int = 1) -> int:
-  """float32 activations of one batch through an encoder of `widths` and its mirrored decoder:
-  every layer's output (kept for the backward pass) plus four buffers of the widest layer."""
-  layer_outputs = num_pixels * 2 + 2 * sum(widths) + 3 * latent_dim
-  widest = max([num_pixels, latent_dim, *widths])
+                     samples: int = 1, outputs_per_pixel: int = 1) -> int:
+  """float32 activations of one batch through an encoder of `widths` (per example: a dense
+  layer's width, a feature map's H W C) and its mirrored decoder: every layer's output (kept
+  for the backward pass) plus four buffers of the widest layer."""
+  outputs = num_pixels * outputs_per_pixel
+  layer_outputs = num_pixels + outputs + 2 * sum(widths) + 3 * latent_dim
+  widest = max([outputs, latent_dim, *widths])
   return int(4 * batch * samples * (layer_outputs + 4 * widest))
 
 
 def training_bytes(state_shapes, batch: int, eval_batch: int, num_pixels: int, widths,
-                   latent_dim: int, data_bytes: int, samples: int = 1) -> dict:
+                   latent_dim: int, data_bytes: int, samples: int = 1,
+                   outputs_per_pixel: int = 1) -> dict:
   """The parts of a training run's peak, in bytes (see the module docstring)."""
+  one = lambda b: activation_bytes(b, num_pixels, widths, latent_dim, samples, outputs_per_pixel)
   return {"state": 2 * tree_bytes(state_shapes), "data": int(data_bytes),
-          "activations": max(activation_bytes(batch, num_pixels, widths, latent_dim, samples),
-                             activation_bytes(eval_batch, num_pixels, widths, latent_dim,
-                                              samples) // 2)}
+          "activations": max(one(batch), one(eval_batch) // 2)}
 
 
 def shortfall(needed: float, what: str = "") -> str | None:

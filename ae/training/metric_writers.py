@@ -26,7 +26,7 @@ class MetricWriter:
     raise NotImplementedError
 
   def write_images(self, step: int, images: dict) -> None:
-    """images: {name: float array [H, W] or [H, W, 3] in [0, 1]}."""
+    """images: {name: float array [H, W], [H, W, 1] or [H, W, 3] in [0, 1]}."""
     del step, images
 
   def flush(self) -> None:
@@ -74,6 +74,8 @@ class TensorBoardWriter(MetricWriter):
     values = []
     for name, image in images.items():
       image = np.clip(np.asarray(image, np.float32), 0, 1)
+      if image.ndim == 3 and image.shape[-1] == 1:
+        image = image[..., 0]   # grey: imsave takes [H, W] with a colour map, or RGB(A)
       buffer = io.BytesIO()
       matplotlib.image.imsave(buffer, image, cmap="gray", vmin=0, vmax=1, format="png")
       values.append({"tag": name, "image": summary_pb2.Summary.Image(
