@@ -2,7 +2,10 @@ r"""The exact VAE against the PyTorch reference, side by side in one run, at sev
 
 Our side trains the real `vae` of experiments/configs/vae_torch_reference.py (784-400-(20, 20),
 20-400-784, ReLU, Bernoulli logits, Adam 1e-3; the model of ../shared/bench/torch_vae.py) with
-the training core's scanned, donated epochs, each run in a fresh process. With
+the training core's scanned, donated epochs, each run in a fresh process. With --network=conv it
+trains experiments/configs/conv.py:vae instead (on CPU its steps run from the host, see
+ae.training.step.scan_suits) against bench/torch_conv_vae.py, the same network in PyTorch; the
+FLOP fractions are then left out (only the MLP's matmuls are counted). With
 --reference_python the reference runs too, alternating A B A B, --repeats times per batch size.
 
 One JSON line per batch size:
@@ -26,6 +29,8 @@ One JSON line per batch size:
   python -m experiments.benchmark --workdir=runs/bench --batch_sizes=128         # ours only
   python -m experiments.benchmark --workdir=runs/bench \
       --reference_python=/tmp/torchenv/bin/python --repeats=2                  # A B A B ...
+  python -m experiments.benchmark --workdir=runs/bench_conv --network=conv \
+      --batch_sizes=128,512 --reference_python=/tmp/torchenv/bin/python --repeats=2
 
 --workdir gets config.json, metrics.json (every case and run) and benchmark.png (examples/s
 against batch size, both sides).
@@ -54,9 +59,13 @@ DATA_DIR = flags.DEFINE_string("data_dir", None, "IDX directory (default as in a
 REF_PYTHON = flags.DEFINE_string("reference_python", None,
                                  "Python with torch; when given, alternate runs with the "
                                  "reference script, A B A B, --repeats times each.")
-REF_SCRIPT = flags.DEFINE_string("reference_script",
-                                 os.path.join("..", "shared", "bench", "torch_vae.py"),
-                                 "The PyTorch reference.")
+NETWORK = flags.DEFINE_enum("network", "mlp", ["mlp", "conv"], "The VAE's network: the MLP of "
+                            "vae_torch_reference.py, or the conv net of configs/conv.py:vae.")
+REFERENCES = {"mlp": os.path.join("..", "shared", "bench", "torch_vae.py"),
+              "conv": os.path.join("bench", "torch_conv_vae.py")}
+REF_SCRIPT = flags.DEFINE_string("reference_script", None, "The PyTorch reference (default: "
+                                 "../shared/bench/torch_vae.py, or with --network=conv "
+                                 "bench/torch_conv_vae.py).")
 REF_DATA = flags.DEFINE_string("reference_data_dir", "/usr/share/datasets/fashion-mnist",
                                "The reference's --data-dir.")
 REF_ARGS = flags.DEFINE_list("reference_args", [], "Extra flags for the reference, e.g. "
@@ -117,8 +126,8 @@ def measure_ours(batch_size: int) -> dict:
   import jax
   from ae import models
   from ae.training import config as config_lib, loop, step
-  from experiments.configs import vae_torch_reference
-  config = vae_torch_reference.get_config()
+  from experiments.configs import conv, vae_torch_reference
+  config = conv.get_config("vae") if NETWORK.value == "conv" else vae_torch_reference.get_config()
   config.data.data_dir = DATA_DIR.value
   config.train.batch_size = batch_size
   config.train.seed = SEED.value
@@ -128,11 +137,12 @@ def measure_ours(batch_size: int) -> dict:
   model = models.build(config, train.spec)
   model.attach_training_data(train)
   state = loop.create_state(model)
-  epoch_fn = step.make_train_epoch(model.train_step(), batch_size)
+  scan = step.scan_suits(config.model.network)
+  epoch_fn = step.make_train_epoch(model.train_step(), batch_size, scan=scan)
   rng = jax.random.PRNGKey(SEED.value)
-  t = time.perf_counter()
-  compiled = epoch_fn.lower(state, train, rng).compile()
-  compile_s = time.perf_counter() - t
+  t = time.perf_counter()   # A host-looped epoch compiles its step in the first epoch.
+  compiled = epoch_fn.lower(state, train, rng).compile() if scan else epoch_fn
+  compile_s = time.perf_counter() - t if scan else None
   startup_s = process_age()
   epoch_s, loss = [], None
   for epoch in range(1, EPOCHS.value + 1):
@@ -145,7 +155,8 @@ def measure_ours(batch_size: int) -> dict:
           "epoch_s": [round(s, 4) for s in epoch_s],
           "examples_per_s": round(statistics.median(steps * batch_size / s
                                                     for s in epoch_s[1:]), 1),
-          "compile_s": round(compile_s, 3), "startup_s": round(startup_s, 3),
+          "compile_s": None if compile_s is None else round(compile_s, 3), "startup_s": round(startup_s, 3),
+          "network": config.model.network, "scanned": scan,
           "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
           "loss": round(loss, 4), "jax": jax.__version__,
           "device": jax.devices()[0].device_kind, "data_source": train.source}
@@ -181,6 +192,17 @@ def measure_nll(workdir: str) -> dict:
           "flop_fraction": round(flops / seconds / 1e9 / peak, 3)}
 
 
+def reference_script() -> str:
+  return REF_SCRIPT.value or REFERENCES[NETWORK.value]
+
+
+def flop_fraction(examples_per_s: float, peak: float):
+  """Training FLOP/s over the matmul peak; None for the conv net (its FLOPs are not counted)."""
+  if NETWORK.value != "mlp":
+    return None
+  return round(examples_per_s * TRAIN_FLOPS / 1e9 / peak, 4)
+
+
 def run_measured(command, env=None) -> dict:
   """Runs a command; its last stdout line (JSON) plus its peak RSS from wait4."""
   process = subprocess.Popen(list(command), stdout=subprocess.PIPE, stderr=subprocess.PIPE,
@@ -199,9 +221,10 @@ def run_measured(command, env=None) -> dict:
 
 def compare(batch_sizes: list, peak: float) -> list:
   ours_cmd = lambda b: [sys.executable, "-m", "experiments.benchmark", f"--one_run={b}",
-                        f"--epochs={EPOCHS.value}", f"--seed={SEED.value}"] + (
+                        f"--epochs={EPOCHS.value}", f"--seed={SEED.value}",
+                        f"--network={NETWORK.value}"] + (
                             [f"--data_dir={DATA_DIR.value}"] if DATA_DIR.value else [])
-  ref_cmd = lambda b: [REF_PYTHON.value, REF_SCRIPT.value, "--batch-size", str(b), "--epochs",
+  ref_cmd = lambda b: [REF_PYTHON.value, reference_script(), "--batch-size", str(b), "--epochs",
                        str(EPOCHS.value), "--data-dir", REF_DATA.value, *REF_ARGS.value]
   cases = []
   for b in batch_sizes:
@@ -218,8 +241,9 @@ def compare(batch_sizes: list, peak: float) -> list:
       rate = round(statistics.median(r["examples_per_s"] for r in side_runs), 1)
       case.update({f"{side}_examples_per_s": rate,
                    f"{side}_peak_rss_mb": max(r["peak_rss_mb"] for r in side_runs),
-                   f"{side}_flop_fraction": round(rate * TRAIN_FLOPS / 1e9 / peak, 4)})
-    case.update(ours_compile_s=round(statistics.median(r["compile_s"] for r in runs["ours"]), 3),
+                   f"{side}_flop_fraction": flop_fraction(rate, peak)})
+    compiles = [r["compile_s"] for r in runs["ours"] if r["compile_s"] is not None]
+    case.update(ours_compile_s=round(statistics.median(compiles), 3) if compiles else None,
                 ours_startup_s=round(statistics.median(r["startup_s"] for r in runs["ours"]), 3),
                 matmul_peak_gflops=round(peak, 1))
     if runs["reference"]:
@@ -242,8 +266,8 @@ def main(argv):
     if shutil.which(REF_PYTHON.value) is None:
       raise cli.usage_error("reference_python", f"{REF_PYTHON.value} is not an executable "
                             "program; name a Python that has torch installed.")
-    if not os.path.exists(REF_SCRIPT.value):
-      raise cli.usage_error("reference_script", f"{REF_SCRIPT.value} does not exist.")
+    if not os.path.exists(reference_script()):
+      raise cli.usage_error("reference_script", f"{reference_script()} does not exist.")
   workdir = cli.prepare_workdir(WORKDIR.value) if WORKDIR.value else None
   peak = matmul_peak_gflops()
   cases = compare(batch_sizes, peak)
@@ -251,19 +275,21 @@ def main(argv):
   for case in cases:
     for side in ("ours", "reference"):
       if f"{side}_examples_per_s" in case:
-        case[f"{side}_flop_fraction"] = round(
-            case[f"{side}_examples_per_s"] * TRAIN_FLOPS / 1e9 / peak, 4)
+        case[f"{side}_flop_fraction"] = flop_fraction(case[f"{side}_examples_per_s"], peak)
     case["matmul_peak_gflops"] = round(peak, 1)
     print(json.dumps({k: v for k, v in case.items() if k != "runs"}), flush=True)
   if workdir:
     from ae.evaluation import plots
     cli.write_config(workdir)
     cli.write_json(os.path.join(workdir, "metrics.json"),
-                   {"train_flops_per_example": TRAIN_FLOPS, "cases": cases})
+                   {"network": NETWORK.value, "reference_script": reference_script(),
+                    "train_flops_per_example": TRAIN_FLOPS if NETWORK.value == "mlp" else None,
+                    "cases": cases})
     cli.save_figure(plots.throughput(cases), os.path.join(workdir, "benchmark.png"))
   rows = [[c["batch_size"], f"{c['ours_examples_per_s']:.0f}",
            f"{c['reference_examples_per_s']:.0f}" if "ratio" in c else "-", c.get("ratio", "-"),
-           c["ours_flop_fraction"], c["ours_startup_s"], c["ours_compile_s"]] for c in cases]
+           c["ours_flop_fraction"] or "-", c["ours_startup_s"], c["ours_compile_s"] or "-"]
+          for c in cases]
   print(cli.format_table(["batch", "ours ex/s", "reference ex/s", "ratio", "ours FLOP frac.",
                           "startup s", "compile s"], rows))
 

@@ -21,7 +21,7 @@ import numpy as np
 
 from ae import data, io
 from ae.distributions import eight_bit, likelihoods
-from ae.evaluation import generative, likelihood, metrics, plots
+from ae.evaluation import frechet, generative, likelihood, metrics, plots
 from ae.training import loop, step
 from experiments import cli
 from experiments.runs import load_run
@@ -40,8 +40,17 @@ MANIFOLD_GRID = flags.DEFINE_enum("manifold_grid", "quantile", generative.GRIDS,
                                   "Codes of manifold.png (2-D codes): prior quantiles or uniform.")
 ALLOW_OTHER_DATA = flags.DEFINE_bool("allow_other_data", False, "Evaluate even when the data "
                                      "loaded now is not the data the run was trained on.")
-for _name in ("probe_steps", "queries", "neighbours", "importance_chunk", "importance_batch"):
+FRECHET_SAMPLES = flags.DEFINE_integer("frechet_samples", 0, "Generated images scored by the "
+                                       "Fréchet classifier distance (0: not computed).")
+FRECHET_STEPS = flags.DEFINE_integer("frechet_classifier_steps", 1000, "Training steps (batch "
+                                     "128) of the classifier whose features the FCD compares.")
+INCEPTION = flags.DEFINE_string("inception_saved_model", None, "A TensorFlow SavedModel of "
+                                "Inception (images [B, 299, 299, 3] in [-1, 1] -> pool features): "
+                                "with --frechet_samples, true FID next to the FCD.")
+for _name in ("probe_steps", "queries", "neighbours", "importance_chunk", "importance_batch",
+              "frechet_classifier_steps"):
   cli.require_positive(_name)
+cli.require_positive("frechet_samples", strict=False)
 cli.FIXES["data_mismatch"] = lambda: ("restore its data (data.data_dir in config.json), or pass "
                                       "--allow_other_data to evaluate on this data anyway")
 
@@ -68,12 +77,14 @@ def likelihood_metrics(config, model, state, test, test_codes) -> dict:
   """test_elbo (one sample, closed-form KL), test_nll_is for every k asked for, and the active
   units: code dimensions u with Cov_x(E_q[z_u | x]) > 1e-2 over the test set (Burda et al.)."""
   ks = cli.positive_integers(IS_SAMPLES)
-  evaluate = step.make_evaluate(model.eval_step, config.train.eval_batch_size)
+  evaluate = step.make_evaluate(model.eval_step, config.train.eval_batch_size,
+                                scan=step.scan_suits(config.model.network))
   out = {"test_elbo": evaluate(state, test, jax.random.PRNGKey(0))["elbo"]}
   by_k = {}
   for k in ks:
     nll = likelihood.importance_sampled_nll(model, state, test, k, IS_BATCH.value,
-                                            IS_CHUNK.value)
+                                            IS_CHUNK.value,
+                                            scan=step.scan_suits(config.model.network))
     by_k[str(k)] = float(nll.mean())
   out.update(test_nll_is=by_k[str(ks[-1])], num_importance_samples=ks[-1],
              test_nll_is_by_k=by_k,
@@ -96,6 +107,41 @@ def bits_per_dim(config, model, result: dict) -> dict:
   return out
 
 
+def check_sample_quality(config, model) -> None:
+  """--frechet_samples needs a prior to sample from and labels to train the classifier on."""
+  if model.log_importance_weights is None and getattr(model, "prior", None) is None:
+    raise cli.usage_error("frechet_samples", f"{model.name} has no prior to sample images "
+                          "from; set it to 0 for this run.")
+  if not model.spec.num_classes or not model.spec.is_image:
+    raise cli.usage_error("frechet_samples", "the classifier of the Fréchet distance needs "
+                          "labelled training images, and this data has none; set it to 0.")
+
+
+def sample_quality(model, state, train, test) -> dict:
+  """The Fréchet classifier distance of --frechet_samples generated images to the test images,
+  with its floor (train images against test images) and the classifier's test accuracy; FID
+  the same way with --inception_saved_model."""
+  n = FRECHET_SAMPLES.value
+  fake = generative.prior_samples(model, state, n)
+  real = data.preprocess(np.asarray(test.images))
+  # A random subset: a folder's images come sorted by class, so its first n are not a sample.
+  pick = np.random.default_rng(0).permutation(train.size)[:min(n, train.size)]
+  floor = data.preprocess(np.asarray(train.images)[np.sort(pick)])
+  features, accuracy = frechet.fit_classifier(train, FRECHET_STEPS.value)
+  real_f = features(real)
+  out = {"frechet_classifier_distance": frechet.feature_distance(real_f, features(fake)),
+         "frechet_classifier_distance_train_images": frechet.feature_distance(
+             real_f, features(floor)),
+         "frechet_classifier_test_accuracy": accuracy(test), "frechet_samples": n,
+         "frechet_note": f"features of a conv classifier trained here ({FRECHET_STEPS.value} "
+                         "steps, seed 0) on the training images; not comparable with FID"}
+  if INCEPTION.value:
+    inception = frechet.inception_features(INCEPTION.value, model.spec.shape)
+    real_i = frechet.batched(inception, real, 100)
+    out["fid"] = frechet.feature_distance(real_i, frechet.batched(inception, fake, 100))
+  return out
+
+
 def main(argv):
   del argv
   ks = sorted(set(cli.positive_integers(KS)))
@@ -114,6 +160,8 @@ def main(argv):
                           "metrics.jsonl, and M1's run (m1m2.m1_workdir) is the one to evaluate.")
   if model.log_importance_weights is not None:
     check_importance_memory(config, model)
+  if FRECHET_SAMPLES.value:
+    check_sample_quality(config, model)
   splits = loop.load_splits(config)
   if not ALLOW_OTHER_DATA.value:
     loop.check_data(workdir, splits)
@@ -148,6 +196,8 @@ def main(argv):
       io.save_figure(generative.manifold(model, state, MANIFOLD_GRID.value),
                      os.path.join(workdir, "manifold.png"))
   result.update(bits_per_dim(config, model, result))
+  if FRECHET_SAMPLES.value:
+    result.update(sample_quality(model, state, train, test))
   io.write_json(os.path.join(workdir, "eval.json"), result)
   q = min(QUERIES.value, test.size)
   nearest = np.asarray(metrics.nearest_neighbours(train_codes, test_codes[:q], NEIGHBOURS.value))

@@ -1,7 +1,8 @@
 r"""A Markdown table of every training run under --root (read from their workdirs).
 
-Each sub-directory holding config.json and metrics.json is a row. The metric columns are those
-of the runs' model families (`Model.metric_names`, test split); eval.json adds the evaluation
+Each sub-directory holding config.json and metrics.json is a row. The dataset and network
+columns appear when the runs differ in them. The metric columns are those of the runs' model
+families (`Model.metric_names`, test split); eval.json adds the evaluation
 columns when `experiments.evaluate` has been run on it. A run that diverged (diverged.json) is
 marked "DIVERGED in epoch N" in its name cell; a run whose files cannot be read is left out with
 a note on stderr that names the file.
@@ -30,10 +31,18 @@ TRAILING = [("test recon. NLL, clean input", "eval", ("test_reconstruction_nll",
             ("kNN k=5", "eval", ("knn_accuracy_k5",), "{:.4f}"),
             ("linear probe", "eval", ("linear_probe_accuracy",), "{:.4f}"),
             ("train ex/s, last epoch", "metrics", ("train_examples_per_second",), "{:.0f}")]
-# Shown only when some run under the root has them (the AAE's and the semi-supervised models').
+# Shown only when the runs under the root differ in them.
+VARYING = [("dataset", "config", ("data", "dataset"), "{}"),
+           ("network", "config", ("model", "network"), "{}")]
+# Shown only when some run under the root has them (the AAE's and the semi-supervised models',
+# 8-bit likelihoods' bits per dimension, the Fréchet classifier distance of samples).
 OPTIONAL = [("label-part agreement", "eval", ("label_component_agreement",), "{:.4f}"),
             ("cluster accuracy", "eval", ("cluster_accuracy",), "{:.4f}"),
-            ("test accuracy", "eval", ("test_accuracy",), "{:.4f}")]
+            ("test accuracy", "eval", ("test_accuracy",), "{:.4f}"),
+            ("test NLL, bits/dim", "eval", ("test_nll_is_bits_per_dim",), "{:.3f}"),
+            ("FCD of samples", "eval", ("frechet_classifier_distance",), "{:.1f}"),
+            ("FCD, train images", "eval", ("frechet_classifier_distance_train_images",),
+             "{:.1f}")]
 
 
 def _read(path: str):
@@ -74,7 +83,9 @@ def columns(runs: list) -> list:
         metric_names.append(m)
   present = [c for c in OPTIONAL
                if any(_lookup(files.get(c[1], {}), c[2]) is not None for _, files in runs)]
-  return LEADING + [(f"test {m}", "metrics", (f"test_{m}",), "{:.1f}")
+  varying = [c for c in VARYING
+             if len({str(_lookup(files.get(c[1], {}), c[2])) for _, files in runs}) > 1]
+  return LEADING[:1] + varying + LEADING[1:] + [(f"test {m}", "metrics", (f"test_{m}",), "{:.1f}")
                     for m in metric_names] + TRAILING[:-1] + present + TRAILING[-1:]
 
 

@@ -10,7 +10,7 @@ import subprocess
 import sys
 import time
 
-from tests.bad_inputs import Row
+from tests.bad_input_row import Row
 from tests.zygote import Zygote, row_env
 
 
@@ -85,7 +85,6 @@ def setup_run_other_data(tmp, fixtures):
 
 
 def _rewrite_data_dir(run, new_dir):
-  import json
   path = os.path.join(run, "config.json")
   with open(path) as f:
     config = json.load(f)
@@ -195,7 +194,6 @@ def setup_workdir_held(tmp, fixtures):
 
 def setup_descent_workdir(tmp, fixtures):
   """A workdir that python -m experiments.descent wrote."""
-  import json
   w = os.path.join(tmp, "w")
   os.makedirs(w)
   with open(os.path.join(w, ".ae-lock"), "w") as f:

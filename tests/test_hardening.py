@@ -5,6 +5,7 @@ import errno
 import os
 import stat
 
+import chex
 import jax
 import jax.numpy as jnp
 import numpy as np
@@ -89,6 +90,27 @@ def test_nonfinite_steps_are_counted_or_skipped_inside_the_epoch():
   assert 0 < skipped < bad   # Counting alone, the first NaN poisons every later step.
   assert np.isfinite(float(metrics["loss"])) and np.isfinite(float(state.params["w"]))
   assert int(state.step) == 32 - skipped   # A skipped step left the whole state as it was.
+
+
+def test_host_looped_epoch_and_evaluation_equal_the_scanned_ones():
+  """scan=False (conv networks on CPU) runs the same steps with the same batches and noise."""
+  images, labels = make_images(np.random.default_rng(2), 200)
+  split = sharding.replicate(data.Split(images[..., None], labels.astype(np.int32)),
+                             sharding.data_mesh())
+  model = models.build(config_lib.make("vae", **{"model.hidden": (16,), "model.latent_dim": 3}),
+                       data.Split(images[..., None], labels).spec)
+  rng = jax.random.PRNGKey(3)
+  out = {}
+  for scan in (True, False):
+    state, metrics = step.make_train_epoch(model.train_step(), 32, scan=scan)(
+        loop.create_state(model), split, rng)
+    evaluated = step.make_evaluate(model.eval_step, 64, scan=scan)(state, split, rng)
+    out[scan] = (jax.tree.map(np.asarray, state.params), metrics, evaluated)
+  chex.assert_trees_all_close(out[True][0], out[False][0], rtol=1e-5, atol=1e-6)
+  assert int(out[False][1]["nonfinite_steps"]) == 0
+  np.testing.assert_allclose(float(out[True][1]["loss"]), float(out[False][1]["loss"]), rtol=1e-5)
+  for key, value in out[True][2].items():
+    np.testing.assert_allclose(out[False][2][key], value, rtol=1e-5)
 
 
 def test_a_finite_blow_up_stops_the_run_and_marks_the_workdir(tmp_path, tiny_data_dir):

@@ -113,6 +113,18 @@ def test_to_flat_puts_each_parameter_in_its_own_block():
   np.testing.assert_array_equal(flat[:, d:], out[..., 3:].reshape(2, -1))
 
 
+def test_depth_to_space_is_the_pixel_shuffle():
+  h = np.random.default_rng(0).normal(size=(2, 3, 4, 4 * 5)).astype(np.float32)
+  out = np.asarray(networks.depth_to_space(jnp.asarray(h), 5))
+  assert out.shape == (2, 6, 8, 5)
+  for y in range(3):
+    for x in range(4):
+      for i in range(2):
+        for j in range(2):
+          block = h[:, y, x, (2 * i + j) * 5:(2 * i + j + 1) * 5]
+          np.testing.assert_array_equal(out[:, 2 * y + i, 2 * x + j], block)
+
+
 def test_a_size_the_network_cannot_halve_is_refused_with_sizes_that_work():
   with pytest.raises(ConfigError, match=r"28x28 images cannot be halved 3 times .* "
                      r"multiples of 8, such as 32x32 \(set data.image_size\)"):

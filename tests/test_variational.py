@@ -231,6 +231,19 @@ def test_samples_per_block_is_the_largest_divisor_within_the_rows():
   assert variational.samples_per_block(7, 100, 50) == 1
 
 
+def test_host_looped_importance_sampled_nll_equals_the_scanned_one():
+  import types
+  from ae.evaluation import likelihood
+  from ae.training import loop
+  model = models.build(tiny_config(), MNIST_SPEC)
+  state = loop.create_state(model)
+  split = types.SimpleNamespace(images=batch_of(6)["image"], labels=batch_of(6)["label"], size=6)
+  got = {scan: likelihood.importance_sampled_nll(model, state, split, 25, 4, 10, scan=scan)
+         for scan in (True, False)}   # Two full chunks and a remainder of 5 samples.
+  assert got[True].shape == (6,) and np.all(got[True] > 0)
+  np.testing.assert_allclose(got[False], got[True], rtol=1e-6)
+
+
 def test_importance_weights_decoded_in_blocks_are_the_unblocked_ones(monkeypatch):
   import types
   from ae import data

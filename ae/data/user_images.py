@@ -18,6 +18,7 @@ the same for the same (files, fraction, seed): a run resumes on the same example
 `ae.data.fingerprint` refuses other data.
 """
 
+import contextlib
 import os
 from typing import Optional
 
@@ -57,15 +58,20 @@ def _scan(directory: str) -> tuple[list, np.ndarray, tuple]:
   return files, np.asarray(labels, np.int32), tuple(subdirs)
 
 
-def _open(path: str):
+@contextlib.contextmanager
+def _opened(path: str, whole: bool):
+  """The PIL image of path, closed afterwards; whole=True decodes every pixel (a truncated file
+  fails here, not later), whole=False reads the header only. An unreadable file is named."""
   from PIL import Image, UnidentifiedImageError
   try:
     image = Image.open(path)
-    image.load()   # decodes the whole file: a truncated one fails here, not later
-    return image
+    if whole:
+      image.load()
   except (OSError, UnidentifiedImageError, ValueError, SyntaxError) as e:
     raise DataError(f"{path} is not a readable image ({str(e).strip() or type(e).__name__}); "
                     "replace it or delete it.") from e
+  with image:
+    yield image
 
 
 def _as_array(image, size: Optional[tuple], channels: int) -> np.ndarray:
@@ -83,15 +89,10 @@ def _survey(files: list, size: Optional[tuple], channels: Optional[int]) -> int:
   """The channel count to decode all of a source's files with (RGB when any file is, unless
   `channels` says), after checking from their headers that without `size` they share one size.
   Every file of the source is looked at, so the training and test splits agree."""
-  from PIL import Image, UnidentifiedImageError
   modes, first = set(), None
   for f in files:
-    try:
-      with Image.open(f) as im:
-        mode, dims = im.mode, im.size
-    except (OSError, UnidentifiedImageError, ValueError, SyntaxError) as e:
-      raise DataError(f"{f} is not a readable image ({str(e).strip() or type(e).__name__}); "
-                      "replace it or delete it.") from e
+    with _opened(f, whole=False) as im:
+      mode, dims = im.mode, im.size
     modes.add(mode)
     if size is None:
       if first is None:
@@ -111,9 +112,8 @@ def _decode(files: list, size: Optional[tuple], channels: int) -> np.ndarray:
   """uint8 [N, H, W, C] of the files, each decoded whole."""
   out = []
   for f in files:
-    im = _open(f)
-    out.append(_as_array(im, size, channels))
-    im.close()
+    with _opened(f, whole=True) as im:
+      out.append(_as_array(im, size, channels))
   return np.stack(out)
 
 

@@ -79,6 +79,23 @@ def interpolation(model, state, split, steps: int = 10):
                           [f"{float(v):.1f}" for v in t[:, 0]], shape=model.spec.shape)
 
 
+def prior_samples(model, state, n: int, seed: int = 0, batch_size: int = 500) -> np.ndarray:
+  """n generated images [n, D] in [0, 1]: decoder means at codes from the model's prior (its
+  `prior` where it has one, the adversarial families; N(0, I) otherwise), with uniformly drawn
+  labels for the conditional models."""
+  classes = max(len(model.spec.class_names), 1)
+  rng_z, rng_y = jax.random.split(jax.random.PRNGKey(seed))
+  prior = getattr(model, "prior", None)
+  if prior is not None:
+    z = prior.sample(rng_z, n)
+  else:
+    z = jax.random.normal(rng_z, (n, model.config.model.latent_dim))
+  labels = jax.random.randint(rng_y, (n,), 0, classes)
+  return np.concatenate([np.asarray(mean_image(model, state, z[i:i + batch_size],
+                                               labels[i:i + batch_size]))
+                         for i in range(0, n, batch_size)])
+
+
 def samples(model, state, n: int = 10, seed: int = 0):
   names = model.spec.class_names
   rows = len(names) if model.conditional else n

@@ -22,8 +22,10 @@ from ae import data
 
 
 def log_marginal(log_weights: Callable, rng: jax.Array, num_samples: int,
-                 chunk_size: int = 500) -> jnp.ndarray:
-  """log (1/k) sum_i w_i per example; log_weights(rng, n) -> [n, B] draws n samples' log w."""
+                 chunk_size: int = 500, scan: bool = True) -> jnp.ndarray:
+  """log (1/k) sum_i w_i per example; log_weights(rng, n) -> [n, B] draws n samples' log w.
+  The chunks are folded in by a lax.scan, or with scan=False by a host loop (the same numbers;
+  for conv networks on CPU, see `ae.training.step.scan_suits`)."""
   chunk = min(chunk_size, num_samples)
   full, rest = divmod(num_samples, chunk)
   acc = jax.nn.logsumexp(log_weights(jax.random.fold_in(rng, 0), chunk), axis=0)
@@ -32,8 +34,10 @@ def log_marginal(log_weights: Callable, rng: jax.Array, num_samples: int,
     lw = log_weights(jax.random.fold_in(rng, i), chunk)
     return jnp.logaddexp(acc, jax.nn.logsumexp(lw, axis=0)), None
 
-  if full > 1:
+  if full > 1 and scan:
     acc, _ = jax.lax.scan(body, acc, jnp.arange(1, full))
+  for i in range(1, full if not scan else 1):
+    acc, _ = body(acc, i)
   if rest:
     acc = jnp.logaddexp(acc, jax.nn.logsumexp(log_weights(jax.random.fold_in(rng, full), rest),
                                               axis=0))
@@ -41,17 +45,22 @@ def log_marginal(log_weights: Callable, rng: jax.Array, num_samples: int,
 
 
 def importance_sampled_nll(model, state, split, num_samples: int, batch_size: int = 100,
-                           chunk_size: int = 500, seed: int = 0) -> np.ndarray:
+                           chunk_size: int = 500, seed: int = 0, scan: bool = True) -> np.ndarray:
   """-log p(x) estimated with num_samples importance samples per test example: [N], float64 on
-  the host. The model must define `log_importance_weights`; conditional models use the label."""
+  the host. The model must define `log_importance_weights`; conditional models use the label.
+  scan=False compiles one chunk's weights and folds the chunks in from the host."""
   if model.log_importance_weights is None:
     raise ValueError(f"{model.name} has no likelihood model of x to estimate log p(x) with.")
+  weights = jax.jit(lambda state, x, labels, key, n: model.log_importance_weights(
+      state, x, labels, key, n), static_argnums=4)
 
-  @jax.jit
   def batch_nll(state, images, labels, rng):
     x = data.preprocess(images)
-    fn = lambda key, n: model.log_importance_weights(state, x, labels, key, n)
-    return -log_marginal(fn, rng, num_samples, chunk_size)
+    of = model.log_importance_weights if scan else weights
+    fn = lambda key, n: of(state, x, labels, key, n)
+    return -log_marginal(fn, rng, num_samples, chunk_size, scan)
+
+  batch_nll = jax.jit(batch_nll) if scan else batch_nll
 
   key = jax.random.PRNGKey(seed)
   # One batch in flight at a time: a signal is acted on after the batch that is running, not

@@ -239,8 +239,10 @@ def train_and_evaluate(config, workdir: str, splits: dict | None = None,
       io.write_lines(metrics_path, [io.dumps(r) for r in history])  # Drop unfinished epochs.
 
     make_epoch = step.make_fed_train_epoch if fed else step.make_train_epoch
-    train_epoch = make_epoch(model.train_step(), tc.batch_size, mesh, tc.skip_nonfinite_updates)
-    evaluate = step.make_evaluate(model.eval_step, tc.eval_batch_size, mesh)
+    scan = step.scan_suits(config.model.network)
+    train_epoch = make_epoch(model.train_step(), tc.batch_size, mesh, tc.skip_nonfinite_updates,
+                             scan)
+    evaluate = step.make_evaluate(model.eval_step, tc.eval_batch_size, mesh, scan)
     summary_images = jax.jit(model.summary_images)   # One program, not one per operation.
     train_rng, eval_rng = jax.random.split(jax.random.fold_in(jax.random.PRNGKey(tc.seed), 1))
     writer = metric_writers.MultiWriter([
