@@ -51,6 +51,20 @@ for _name in ("probe_steps", "queries", "neighbours", "importance_chunk", "impor
               "frechet_classifier_steps"):
   cli.require_positive(_name)
 cli.require_positive("frechet_samples", strict=False)
+
+@flags.multi_flags_validator(["inception_saved_model", "frechet_samples"])
+def _check_inception(f) -> bool:
+  path = f["inception_saved_model"]
+  if path is not None and f["frechet_samples"] == 0:
+    raise flags.ValidationError("--inception_saved_model scores generated images, so it needs "
+                                "--frechet_samples (such as --frechet_samples=10000).")
+  if path is not None and not os.path.isfile(os.path.join(path, "saved_model.pb")):
+    raise flags.ValidationError(f"--inception_saved_model: {path} holds no saved_model.pb (a "
+                                "TensorFlow SavedModel of Inception); fix the path or leave the "
+                                "flag out.")
+  return True
+
+
 cli.FIXES["data_mismatch"] = lambda: ("restore its data (data.data_dir in config.json), or pass "
                                       "--allow_other_data to evaluate on this data anyway")
 

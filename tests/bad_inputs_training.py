@@ -222,6 +222,22 @@ ROWS = [
         ("--workdir={run}", "--k=1,1000"),
         "FATAL Flags parsing error: --k: 1000 is more than the 256 training images the "
         "neighbours are drawn from; lower it.", setup="run"),
+    Row("sample quality of a model without a prior", "evaluate",
+        ("--workdir={run}", "--frechet_samples=100"),
+        "FATAL Flags parsing error: --frechet_samples: ae has no prior to sample images from; "
+        "set it to 0 for this run.", setup="run"),
+    Row("an Inception SavedModel that is not there", "evaluate",
+        ("--workdir={run}", "--frechet_samples=100", "--inception_saved_model={tmp}/inception"),
+        "FATAL Flags parsing error: flags inception_saved_model={tmp}/inception, "
+        "frechet_samples=100: --inception_saved_model: {tmp}/inception holds no saved_model.pb "
+        "(a TensorFlow SavedModel of Inception); fix the path or leave the flag out.",
+        setup="run"),
+    Row("an Inception SavedModel without samples to score", "evaluate",
+        ("--workdir={run}", "--inception_saved_model={tmp}/inception"),
+        "FATAL Flags parsing error: flags inception_saved_model={tmp}/inception, "
+        "frechet_samples=0: "
+        "--inception_saved_model scores generated images, so it needs --frechet_samples (such "
+        "as --frechet_samples=10000).", setup="run"),
     Row("a neighbour count of zero", "evaluate",
         ("--workdir={run}", "--k=0"),
         "FATAL Flags parsing error: --k: must be positive integers, not ['0']."),
