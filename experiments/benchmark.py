@@ -61,6 +61,8 @@ REF_PYTHON = flags.DEFINE_string("reference_python", None,
                                  "reference script, A B A B, --repeats times each.")
 NETWORK = flags.DEFINE_enum("network", "mlp", ["mlp", "conv"], "The VAE's network: the MLP of "
                             "vae_torch_reference.py, or the conv net of configs/conv.py:vae.")
+COMPUTE_DTYPE = flags.DEFINE_enum("compute_dtype", "float32", ["float32", "bfloat16"],
+                                  "Our side's config.train.compute_dtype (and --nll_run's).")
 REFERENCES = {"mlp": os.path.join("..", "shared", "bench", "torch_vae.py"),
               "conv": os.path.join("bench", "torch_conv_vae.py")}
 REF_SCRIPT = flags.DEFINE_string("reference_script", None, "The PyTorch reference (default: "
@@ -131,6 +133,7 @@ def measure_ours(batch_size: int) -> dict:
   config.data.data_dir = DATA_DIR.value
   config.train.batch_size = batch_size
   config.train.seed = SEED.value
+  config.train.compute_dtype = COMPUTE_DTYPE.value
   config_lib.validate(config)
   splits = loop.load_splits(config)
   train = splits["train"]
@@ -157,6 +160,7 @@ def measure_ours(batch_size: int) -> dict:
                                                     for s in epoch_s[1:]), 1),
           "compile_s": None if compile_s is None else round(compile_s, 3), "startup_s": round(startup_s, 3),
           "network": config.model.network, "scanned": scan,
+          "compute_dtype": config.train.compute_dtype,
           "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
           "loss": round(loss, 4), "jax": jax.__version__,
           "device": jax.devices()[0].device_kind, "data_source": train.source}
@@ -169,7 +173,7 @@ def measure_nll(workdir: str) -> dict:
   from ae.evaluation import likelihood
   from ae.training import loop
   try:
-    config, model, state = loop.restore_run(workdir)
+    config, model, state = loop.restore_run(workdir, compute_dtype=COMPUTE_DTYPE.value)
   except FileNotFoundError as e:
     raise cli.usage_error("nll_run", f"{workdir} holds no finished training run.") from e
   test = loop.load_splits(config)["test"]
@@ -185,7 +189,8 @@ def measure_nll(workdir: str) -> dict:
   seconds = time.perf_counter() - t
   flops = 2 * (20 * 400 + 400 * 784) * NLL_SAMPLES.value * test.size
   peak = max(peak, matmul_peak_gflops())
-  return {"k": NLL_SAMPLES.value, "test_examples": test.size, "batch": NLL_BATCH.value,
+  return {"k": NLL_SAMPLES.value, "compute_dtype": COMPUTE_DTYPE.value,
+          "test_examples": test.size, "batch": NLL_BATCH.value,
           "chunk": NLL_CHUNK.value, "rows_per_block": rows, "seconds": round(seconds, 1),
           "test_nll_is": round(float(nll.mean()), 3), "decoder_gflop": round(flops / 1e9),
           "gflops": round(flops / seconds / 1e9, 1), "matmul_peak_gflops": round(peak, 1),
@@ -222,7 +227,8 @@ def run_measured(command, env=None) -> dict:
 def compare(batch_sizes: list, peak: float) -> list:
   ours_cmd = lambda b: [sys.executable, "-m", "experiments.benchmark", f"--one_run={b}",
                         f"--epochs={EPOCHS.value}", f"--seed={SEED.value}",
-                        f"--network={NETWORK.value}"] + (
+                        f"--network={NETWORK.value}",
+                        f"--compute_dtype={COMPUTE_DTYPE.value}"] + (
                             [f"--data_dir={DATA_DIR.value}"] if DATA_DIR.value else [])
   ref_cmd = lambda b: [REF_PYTHON.value, reference_script(), "--batch-size", str(b), "--epochs",
                        str(EPOCHS.value), "--data-dir", REF_DATA.value, *REF_ARGS.value]

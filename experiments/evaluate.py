@@ -38,6 +38,10 @@ IS_CHUNK = flags.DEFINE_integer("importance_chunk", 500, "Samples drawn at once 
 IS_BATCH = flags.DEFINE_integer("importance_batch", 100, "Test images per estimate batch.")
 MANIFOLD_GRID = flags.DEFINE_enum("manifold_grid", "quantile", generative.GRIDS,
                                   "Codes of manifold.png (2-D codes): prior quantiles or uniform.")
+COMPUTE_DTYPE = flags.DEFINE_enum("compute_dtype", "float32", ["float32", "bfloat16"],
+                                  "The networks' compute dtype for every number evaluated here "
+                                  "(the log-densities and logsumexps stay float32); float32 by "
+                                  "default whatever the run trained in.")
 ALLOW_OTHER_DATA = flags.DEFINE_bool("allow_other_data", False, "Evaluate even when the data "
                                      "loaded now is not the data the run was trained on.")
 FRECHET_SAMPLES = flags.DEFINE_integer("frechet_samples", 0, "Generated images scored by the "
@@ -167,7 +171,7 @@ def main(argv):
   # Read-only outputs are refused before any computation, and the run's lock is taken before its
   # checkpoint is read: a run still being trained is refused (its checkpoints change under it).
   cli.prepare_workdir(workdir)
-  config, model, state = load_run(workdir)
+  config, model, state = load_run(workdir, COMPUTE_DTYPE.value)
   if config.model.name == "m1m2":
     raise cli.usage_error("workdir", f"{workdir} holds an m1m2 run: M2 on M1's codes, which "
                           "reconstructs codes, not images; its test accuracy is in its "

@@ -31,15 +31,16 @@ def check_resume(workdir: str, config, flag: str = "workdir") -> None:
                           "--" + flag + " or repeat the old settings to resume it.")
 
 
-def load_run(workdir: str):
-  """(config, model, state) of the run in workdir; RunError with the fix when it can't be."""
+def load_run(workdir: str, compute_dtype: str | None = None):
+  """(config, model, state) of the run in workdir (its networks computing in compute_dtype
+  when given); RunError with the fix when it can't be."""
   path = os.path.join(workdir, "config.json")
   train_first = f"train first with python -m experiments.train --workdir={workdir}."
   first = workdirs.owner(workdir)
   if first and first != "train":
     raise cli.RunError(workdirs.not_a_run(workdir, first))
   try:
-    return loop.restore_run(workdir)
+    return loop.restore_run(workdir, compute_dtype=compute_dtype)
   except FileNotFoundError as e:
     missing = path if not os.path.exists(path) else f"{workdir}/checkpoints"
     what = "does not exist" if missing == path else "holds no checkpoint"

@@ -67,6 +67,11 @@ ROWS = [
         "FATAL Flags parsing error: --config.model.likelihood: 'poisson' does not exist; "
         "choose one of bernoulli, gaussian, gaussian_learned, discretized_logistic, "
         "categorical256."),
+    Row("a compute dtype without float32's range", "train",
+        (*TRAIN, "--config.train.compute_dtype=float16", "--workdir={tmp}/w"),
+        "FATAL Flags parsing error: --config.train.compute_dtype: 'float16' is not a compute "
+        "dtype here; choose float32 or bfloat16. float16 would need loss scaling (its range is "
+        "too small for the gradients); bfloat16 has float32's range."),
     Row("a word where a number goes", "train",
         (*TRAIN, "--config.model.latent_dim=two", "--workdir={tmp}/w"),
         "FATAL Flags parsing error: --config.model.latent_dim: 'two' is not a whole number; "

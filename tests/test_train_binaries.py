@@ -4,6 +4,7 @@ import json
 import os
 import sys
 
+import jax.numpy as jnp
 import pytest
 
 from tests.conftest import run_binary
@@ -150,6 +151,12 @@ def test_benchmark_times_the_importance_sampled_nll_of_a_run(tmp_path, tiny_data
   test = loop.load_splits(config)["test"]
   expected = likelihood.importance_sampled_nll(model, state, test, 12, 32, 6).mean()
   assert out["test_nll_is"] == pytest.approx(expected, abs=2e-3) and out["seconds"] >= 0
+  assert out["compute_dtype"] == "float32"
+  _, bf16_model, _ = loop.restore_run(str(wd), compute_dtype="bfloat16")
+  assert bf16_model.dtype == jnp.bfloat16 and model.dtype is None
+  bf16 = likelihood.importance_sampled_nll(bf16_model, state, test, 12, 32, 6)
+  assert float(bf16.mean()) == pytest.approx(float(expected), rel=0.01)
+  assert float(bf16.mean()) != float(expected)
   bad = run_binary("benchmark", f"--nll_run={wd}", "--nll_rows_per_block=0")
   assert bad.returncode == 2
   assert "--nll_rows_per_block must be a finite number, positive" in bad.stderr

@@ -125,8 +125,9 @@ class Adversarial(base.Model):
     self.gaussian = not self.categorical and s.encoder == "gaussian"
     self.num_categories = s.num_categories if self.categorical else 0
     code_outputs = m.latent_dim * (2 if self.gaussian else 1) + self.num_categories
-    self.encoder = networks.image_mlp(m, spec, tuple(m.hidden) + (code_outputs,))
-    self.decoder = networks.decoder(m, spec, self.likelihood.outputs_per_pixel)
+    self.encoder = networks.image_mlp(m, spec, tuple(m.hidden) + (code_outputs,),
+                                       self.dtype)
+    self.decoder = networks.decoder(m, spec, self.likelihood.outputs_per_pixel, self.dtype)
     if self.categorical:   # part: (its code's width, the prior's sampler)
       cat = lambda rng, labels: jax.nn.one_hot(
           jax.random.randint(rng, labels.shape, 0, self.num_categories), self.num_categories)
@@ -141,7 +142,7 @@ class Adversarial(base.Model):
                  lambda rng, labels: self.prior.sample(rng, labels.shape[0]))
       self.parts = {"code": (m.latent_dim, sampler)}
     label_inputs = spec.num_classes if self.label_prior else 0
-    self.discriminators = {p: MLP(tuple(s.disc_hidden) + (1,), m.activation)
+    self.discriminators = {p: MLP(tuple(s.disc_hidden) + (1,), m.activation, self.dtype)
                            for p in self.parts}
     self.disc_inputs = {p: w + label_inputs for p, (w, _) in self.parts.items()}
     self.metric_names = Adversarial.metric_names + (

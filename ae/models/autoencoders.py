@@ -106,7 +106,7 @@ class Autoencoders(base.Model):
     super().__init__(config, spec)
     code = "sigmoid" if self.name == "sae" else None   # rates in (0, 1) for the KL
     self.module = networks.autoencoder(config.model, spec, self.likelihood.outputs_per_pixel,
-                                       code)
+                                       code, self.dtype)
 
   def init_params(self, rng):
     return self.module.init(rng, jnp.zeros((1, self.num_pixels), jnp.float32))

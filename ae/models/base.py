@@ -45,6 +45,7 @@ from flax.training import train_state
 
 from ae import data
 from ae.distributions import likelihoods
+from ae.models import networks
 
 TrainState = train_state.TrainState
 
@@ -78,6 +79,7 @@ class Model:
     self.num_pixels = spec.num_pixels
     self.likelihood = likelihoods.get(config.model.likelihood, config.model.sigma,
                                       config.model.mixture_components)
+    self.dtype = networks.compute_dtype(config)   # None (float32) or jnp.bfloat16
     self.steps_per_epoch = 1
 
   def attach_training_data(self, split) -> None:

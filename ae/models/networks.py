@@ -23,19 +23,38 @@ No batch statistics anywhere (GroupNorm normalizes within each example), so the 
 is parameters and optimizer state only, examples stay independent (the contractive penalty's
 per-example Jacobians hold), and evaluation equals training's forward pass. A size that L
 halvings cannot take is refused with the sizes that work (`check_shape`).
+
+Compute dtype (config.train.compute_dtype, `compute_dtype`): with bfloat16 every Dense, Conv
+and GroupNorm computes in bfloat16 on float32 parameters (the optimizer and the checkpoints see
+float32 only), and each network's outputs are cast back to float32, so the likelihoods, KLs,
+logsumexps, importance weights and losses are float32 (the mixed-precision recipe of
+Micikevicius et al. 2018 without loss scaling: bfloat16 has float32's exponent range).
 """
 
 import math
-from typing import Optional, Sequence
+from typing import Any, Optional, Sequence
 
 import flax.linen as nn
 import jax
 import jax.numpy as jnp
 
 from ae.errors import ConfigError
-from ae.foundations.mlp import MLP, activation
+from ae.foundations.mlp import MLP, activation, layer_dtype
 
 NAMES = ("mlp", "conv", "resnet")
+COMPUTE_DTYPES = {"float32": None, "bfloat16": jnp.bfloat16}
+
+
+def compute_dtype(config):
+  """The layers' dtype for config.train.compute_dtype: None (float32, the inputs' own dtype) or
+  jnp.bfloat16; a ConfigError with the fix for any other."""
+  name = config.train.get("compute_dtype", "float32")
+  if name not in COMPUTE_DTYPES:
+    fix = (" float16 would need loss scaling (its range is too small for the gradients); "
+           "bfloat16 has float32's range." if name == "float16" else "")
+    raise ConfigError("train.compute_dtype", f"{name!r} is not a compute dtype here; choose "
+                      f"float32 or bfloat16.{fix}")
+  return COMPUTE_DTYPES[name]
 
 
 def check_shape(model_config, spec) -> None:
@@ -75,6 +94,12 @@ def depth_to_space(h, channels: int):
   return h.reshape(b, 2 * hh, 2 * ww, channels)
 
 
+def _conv(features: int, size: int, dtype, strides=(1, 1), padding="SAME", name=None):
+  """A size x size convolution computing in dtype (float32 accumulation: layer_dtype)."""
+  return nn.Conv(features, (size, size), strides=strides, padding=padding,
+                 **layer_dtype(dtype, "conv"), name=name)
+
+
 class SubPixelUp(nn.Module):
   """[B, H, W, C'] -> [B, 2H, 2W, features]: a stride-2 transposed convolution in its sub-pixel
   form (Shi et al. 2016): a 3x3 convolution to 4 features channels, then the pixel shuffle.
@@ -82,11 +107,11 @@ class SubPixelUp(nn.Module):
   phases sees a 2x2 input neighbourhood, inside the 3x3 window); its gradient costs XLA on CPU
   about a quarter of nn.ConvTranspose's (28 vs 122 ms for a 7x7x64 -> 28x28x1 batch of 128)."""
   features: int
+  dtype: Any = None
 
   @nn.compact
   def __call__(self, h):
-    return depth_to_space(nn.Conv(4 * self.features, (3, 3), padding="SAME", name="conv")(h),
-                          self.features)
+    return depth_to_space(_conv(4 * self.features, 3, self.dtype, name="conv")(h), self.features)
 
 
 class ResBlock(nn.Module):
@@ -95,17 +120,18 @@ class ResBlock(nn.Module):
   features: int
   stride: int = 1
   activation: str = "relu"
+  dtype: Any = None
 
   @nn.compact
   def __call__(self, h):
     fn = activation(self.activation).fn
-    s = (self.stride, self.stride)
-    y = nn.Conv(self.features, (3, 3), strides=s, padding="SAME", name="conv_0")(
-        fn(nn.GroupNorm(_groups(h.shape[-1]), name="norm_0")(h)))
-    y = nn.Conv(self.features, (3, 3), padding="SAME", name="conv_1")(
-        fn(nn.GroupNorm(_groups(self.features), name="norm_1")(y)))
+    s, d = (self.stride, self.stride), self.dtype
+    y = _conv(self.features, 3, d, s, name="conv_0")(
+        fn(nn.GroupNorm(_groups(h.shape[-1]), dtype=d, name="norm_0")(h)))
+    y = _conv(self.features, 3, d, name="conv_1")(
+        fn(nn.GroupNorm(_groups(self.features), dtype=d, name="norm_1")(y)))
     if self.stride != 1 or h.shape[-1] != self.features:
-      h = nn.Conv(self.features, (1, 1), strides=s, name="skip")(h)
+      h = _conv(self.features, 1, d, s, name="skip")(h)
     return h + y
 
 
@@ -116,64 +142,68 @@ class Trunk(nn.Module):
   channels: Sequence[int]
   activation: str = "relu"
   kind: str = "conv"
+  dtype: Any = None
 
   @nn.compact
   def __call__(self, x):
-    fn = activation(self.activation).fn
+    fn, d = activation(self.activation).fn, self.dtype
     h = x.reshape(x.shape[0], *self.shape)
     if self.kind == "conv":
       for i, c in enumerate(self.channels):
-        h = fn(nn.Conv(c, (4, 4), strides=(2, 2), padding="SAME", name=f"conv_{i}")(h))
+        h = fn(_conv(c, 4, d, (2, 2), name=f"conv_{i}")(h))
     else:
-      h = nn.Conv(self.channels[0], (3, 3), padding="SAME", name="stem")(h)
+      h = _conv(self.channels[0], 3, d, name="stem")(h)
       for i, c in enumerate(self.channels):
-        h = ResBlock(c, 2, self.activation, name=f"block_{i}")(h)
-      h = fn(nn.GroupNorm(_groups(h.shape[-1]), name="norm")(h))
+        h = ResBlock(c, 2, self.activation, d, name=f"block_{i}")(h)
+      h = fn(nn.GroupNorm(_groups(h.shape[-1]), dtype=d, name="norm")(h))
     return h.reshape(x.shape[0], -1)
 
 
 class ConvDecoder(nn.Module):
   """z [B, k] -> raw outputs [B, P D]: Dense layers, a Dense to the smallest feature map, then
-  stride-2 transposed convolutions in sub-pixel form (conv) or doubling residual blocks (resnet) up to the image."""
+  stride-2 transposed convolutions in sub-pixel form (conv) or doubling residual blocks
+  (resnet) up to the image."""
   shape: tuple
   channels: Sequence[int]
   outputs_per_pixel: int
   hidden: Sequence[int] = ()
   activation: str = "relu"
   kind: str = "conv"
+  dtype: Any = None
 
   @nn.compact
   def __call__(self, z):
-    fn = activation(self.activation).fn
+    fn, d = activation(self.activation).fn, self.dtype
     h_img, w_img, c_img = self.shape
     step = 2 ** len(self.channels)
     base = (h_img // step, w_img // step, self.channels[-1])
-    h = fn(MLP(tuple(self.hidden) + (base[0] * base[1] * base[2],), self.activation,
+    h = fn(MLP(tuple(self.hidden) + (base[0] * base[1] * base[2],), self.activation, d,
                name="mlp")(z))
     h = h.reshape(z.shape[0], *base)
     outputs = self.outputs_per_pixel * c_img
     if self.kind == "conv":
       widths = tuple(reversed(self.channels[:-1]))
       for i, c in enumerate(widths):
-        h = fn(SubPixelUp(c, name=f"deconv_{i}")(h))
-      h = SubPixelUp(outputs, name=f"deconv_{len(widths)}")(h)
+        h = fn(SubPixelUp(c, d, name=f"deconv_{i}")(h))
+      h = SubPixelUp(outputs, d, name=f"deconv_{len(widths)}")(h)
     else:
       for i, c in enumerate(reversed(self.channels)):
         b, hh, ww, cc = h.shape
         h = jax.image.resize(h, (b, 2 * hh, 2 * ww, cc), "nearest")
-        h = ResBlock(c, 1, self.activation, name=f"block_{i}")(h)
-      h = fn(nn.GroupNorm(_groups(h.shape[-1]), name="norm")(h))
-      h = nn.Conv(outputs, (3, 3), padding="SAME", name="out")(h)
-    return to_flat(h, self.outputs_per_pixel)
+        h = ResBlock(c, 1, self.activation, d, name=f"block_{i}")(h)
+      h = fn(nn.GroupNorm(_groups(h.shape[-1]), dtype=d, name="norm")(h))
+      h = _conv(outputs, 3, d, name="out")(h)
+    out = to_flat(h, self.outputs_per_pixel)
+    return out if d is None else out.astype(jnp.float32)
 
 
-def trunk(model_config, spec) -> Optional[nn.Module]:
+def trunk(model_config, spec, dtype=None) -> Optional[nn.Module]:
   """The convolutional trunk of config.model.network (None for mlp: the pixels themselves)."""
   check_shape(model_config, spec)
   if model_config.network == "mlp":
     return None
   return Trunk(tuple(spec.shape), tuple(model_config.channels), model_config.activation,
-               model_config.network)
+               model_config.network, dtype)
 
 
 class Encoder(nn.Module):
@@ -183,11 +213,13 @@ class Encoder(nn.Module):
   activation: str = "relu"
   code_activation: str = "identity"
   trunk: Optional[nn.Module] = None
+  dtype: Any = None
 
   @nn.compact
   def __call__(self, x):
     h = x if self.trunk is None else self.trunk(x)
-    pre_code = MLP(tuple(self.hidden) + (self.latent_dim,), self.activation, name="mlp")(h)
+    pre_code = MLP(tuple(self.hidden) + (self.latent_dim,), self.activation, self.dtype,
+                   name="mlp")(h)
     return activation(self.code_activation).fn(pre_code), pre_code
 
 
@@ -196,10 +228,12 @@ class Decoder(nn.Module):
   hidden: Sequence[int]
   num_outputs: int
   activation: str = "relu"
+  dtype: Any = None
 
   @nn.compact
   def __call__(self, z):
-    return MLP(tuple(self.hidden) + (self.num_outputs,), self.activation, name="mlp")(z)
+    return MLP(tuple(self.hidden) + (self.num_outputs,), self.activation, self.dtype,
+               name="mlp")(z)
 
 
 class GaussianEncoder(nn.Module):
@@ -210,13 +244,15 @@ class GaussianEncoder(nn.Module):
   latent_dim: int
   activation: str = "relu"
   trunk: Optional[nn.Module] = None
+  dtype: Any = None
 
   @nn.compact
   def __call__(self, x, extra=None):
     h = x if self.trunk is None else self.trunk(x)
     if extra is not None:
       h = jnp.concatenate([h, extra.astype(h.dtype)], -1)
-    out = MLP(tuple(self.hidden) + (2 * self.latent_dim,), self.activation, name="mlp")(h)
+    out = MLP(tuple(self.hidden) + (2 * self.latent_dim,), self.activation, self.dtype,
+              name="mlp")(h)
     mean, logvar = jnp.split(out, 2, axis=-1)
     return mean, logvar
 
@@ -227,33 +263,34 @@ class TrunkMLP(nn.Module):
   trunk: nn.Module
   features: Sequence[int]
   activation: str = "relu"
+  dtype: Any = None
 
   @nn.compact
   def __call__(self, x):
-    return MLP(tuple(self.features), self.activation, name="mlp")(self.trunk(x))
+    return MLP(tuple(self.features), self.activation, self.dtype, name="mlp")(self.trunk(x))
 
 
-def image_mlp(model_config, spec, features) -> nn.Module:
+def image_mlp(model_config, spec, features, dtype=None) -> nn.Module:
   """Dense layers `features` over the pixels (mlp), or over the network's trunk's features."""
-  t = trunk(model_config, spec)
+  t = trunk(model_config, spec, dtype)
   if t is None:
-    return MLP(tuple(features), model_config.activation)
-  return TrunkMLP(t, tuple(features), model_config.activation)
+    return MLP(tuple(features), model_config.activation, dtype)
+  return TrunkMLP(t, tuple(features), model_config.activation, dtype)
 
 
-def decoder(model_config, spec, outputs_per_pixel: int) -> nn.Module:
+def decoder(model_config, spec, outputs_per_pixel: int, dtype=None) -> nn.Module:
   """The decoder of config.model: the encoder's widths mirrored, to P outputs per pixel."""
   check_shape(model_config, spec)
   hidden = tuple(reversed(tuple(model_config.hidden)))
   if model_config.network == "mlp":
-    return Decoder(hidden, spec.num_pixels * outputs_per_pixel, model_config.activation)
+    return Decoder(hidden, spec.num_pixels * outputs_per_pixel, model_config.activation, dtype)
   return ConvDecoder(tuple(spec.shape), tuple(model_config.channels), outputs_per_pixel, hidden,
-                     model_config.activation, model_config.network)
+                     model_config.activation, model_config.network, dtype)
 
 
-def gaussian_encoder(model_config, spec) -> GaussianEncoder:
+def gaussian_encoder(model_config, spec, dtype=None) -> GaussianEncoder:
   return GaussianEncoder(tuple(model_config.hidden), model_config.latent_dim,
-                         model_config.activation, trunk(model_config, spec))
+                         model_config.activation, trunk(model_config, spec, dtype), dtype)
 
 
 class Autoencoder(nn.Module):
@@ -272,10 +309,10 @@ class Autoencoder(nn.Module):
 
 
 def autoencoder(model_config, spec, outputs_per_pixel: int,
-                code_activation: str | None = None) -> Autoencoder:
+                code_activation: str | None = None, dtype=None) -> Autoencoder:
   """The autoencoder of config.model: encoder widths `hidden`, the decoder mirrors them."""
   return Autoencoder(
       encoder=Encoder(tuple(model_config.hidden), model_config.latent_dim,
                       model_config.activation, code_activation or model_config.code_activation,
-                      trunk(model_config, spec)),
-      decoder=decoder(model_config, spec, outputs_per_pixel))
+                      trunk(model_config, spec, dtype), dtype),
+      decoder=decoder(model_config, spec, outputs_per_pixel, dtype))

@@ -76,12 +76,13 @@ class M2(base.Model):
     self.log_prior_y = -math.log(k)
     self.num_labels = config.data.num_labels
     self.alpha = config.m2.alpha
-    self.vae = VAEModule(encoder=networks.gaussian_encoder(m, spec),
-                         decoder=networks.decoder(m, spec, self.likelihood.outputs_per_pixel),
+    self.vae = VAEModule(encoder=networks.gaussian_encoder(m, spec, self.dtype),
+                         decoder=networks.decoder(m, spec, self.likelihood.outputs_per_pixel,
+                                                          self.dtype),
                          num_classes=k)
-    self.classifier = networks.image_mlp(m, spec, tuple(m.hidden) + (k,))
+    self.classifier = networks.image_mlp(m, spec, tuple(m.hidden) + (k,), self.dtype)
     self.shared = bool(config.m2.shared_layer)
-    self.head = MLP(tuple(m.hidden[1:]) + (k,), m.activation)
+    self.head = MLP(tuple(m.hidden[1:]) + (k,), m.activation, self.dtype)
     self.metric_names = M2.metric_names + (
         ("labelled_bound", "supervised_ce", "accuracy") if self.num_labels else ())
     self.labelled = None

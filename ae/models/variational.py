@@ -116,8 +116,9 @@ class Variational(base.Model):
       require_labels(config, spec, "conditions on the label")
     self.num_samples = self.section.num_samples if self.name == "iwae" else 1
     self.module = VAEModule(
-        encoder=networks.gaussian_encoder(config.model, spec),
-        decoder=networks.decoder(config.model, spec, self.likelihood.outputs_per_pixel),
+        encoder=networks.gaussian_encoder(config.model, spec, self.dtype),
+        decoder=networks.decoder(config.model, spec, self.likelihood.outputs_per_pixel,
+                                 self.dtype),
         num_classes=spec.num_classes if self.conditional else 0)
     self.output_bias = None
 

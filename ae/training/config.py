@@ -11,7 +11,9 @@
                  adam_eps, weight_decay (an N(0, 1 / (weight_decay N)) prior on the weights:
                  weight_decay * theta added to every gradient), seed, eval_batch_size,
                  keep_checkpoints, divergence_factor and skip_nonfinite_updates (the
-                 divergence rule of ae.training.divergence)
+                 divergence rule of ae.training.divergence), compute_dtype (float32, or
+                 bfloat16: the networks compute in it on float32 parameters; see
+                 ae.models.networks.compute_dtype)
   config.<name>  the family's own section, only where the model has one (config.dae.noise, ...)
 
 `base_config(name)` holds the defaults of model `name` and nothing else, so a run's config.json
@@ -61,7 +63,7 @@ def base_config(model_name: str = "ae") -> ml_collections.ConfigDict:
       epochs=10, batch_size=128, optimizer="adam", learning_rate=1e-3, schedule="constant",
       adam_eps=1e-8, weight_decay=0.0, seed=0,
       eval_batch_size=1000, keep_checkpoints=3, divergence_factor=10.0,
-      skip_nonfinite_updates=False))
+      skip_nonfinite_updates=False, compute_dtype="float32"))
   for section, fields in family.config_sections(model_name).items():
     if section in config:   # A family's own fields in a common section (aae_cat's data.num_labels).
       for field, value in fields.items():
@@ -166,6 +168,7 @@ def validate(config) -> ml_collections.ConfigDict:
   if not isinstance(config.train.skip_nonfinite_updates, bool):
     raise ConfigError("train.skip_nonfinite_updates", "must be True or False, not "
                       f"{config.train.skip_nonfinite_updates!r}.")
+  networks.compute_dtype(config)   # Refuses a dtype the networks cannot compute in.
   models.get(config.model.name).validate(config)
   return config
 

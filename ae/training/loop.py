@@ -297,8 +297,10 @@ def train_and_evaluate(config, workdir: str, splits: dict | None = None,
   return TrainResult(model, state, history, splits)
 
 
-def restore_run(workdir: str, mesh=None):
-  """(config, model, state) of the run in workdir, restored from its latest checkpoint.
+def restore_run(workdir: str, mesh=None, compute_dtype: str | None = None):
+  """(config, model, state) of the run in workdir, restored from its latest checkpoint; with
+  compute_dtype, its networks compute in that dtype instead of the one it trained in (the
+  parameters are float32 either way).
   Raises FileNotFoundError when there is no config.json or no finished checkpoint, and
   DivergedError when the run diverged (its diverged.json)."""
   marker = os.path.join(workdir, divergence.MARKER)
@@ -311,6 +313,9 @@ def restore_run(workdir: str, mesh=None):
   path = os.path.join(workdir, "config.json")
   record = io.read_json(path)
   config = config_lib.from_dict(record)
+  if compute_dtype is not None:
+    config.train.compute_dtype = compute_dtype
+    config_lib.validate(config)
   if checkpoints.latest_step(workdir) is None:
     raise FileNotFoundError(os.path.join(workdir, "checkpoints"))
   model = models.build(config, data.Spec.from_record(record))
