@@ -36,7 +36,7 @@ def build(config, spec):
 
 
 from ae.models import (adversarial, autoencoders, semisupervised,  # noqa: E402
-                       stacked, variational)   # The families register below.
+                       stacked, vaegan, variational)   # The families register below.
 
 for _name in autoencoders.NAMES:   # ae, dae, sae, cae: one family, one module.
   register(_name, autoencoders.Autoencoders)
@@ -46,3 +46,4 @@ for _name in adversarial.NAMES:    # aae, aae_cat
   register(_name, adversarial.Adversarial)
 register("m2", semisupervised.M2)
 register("m1m2", stacked.M1M2)     # M2 on a trained VAE's codes
+register("vaegan", vaegan.VAEGAN)  # a VAE against a GAN's discriminator

@@ -30,7 +30,6 @@ Metrics: loss (the sum of the updates' losses, so a NaN in any is seen), recon (
 disc_loss, gen_loss, and for semi-supervised runs supervised_ce (train) and accuracy (test).
 """
 
-import flax.struct
 import jax
 import jax.numpy as jnp
 import optax
@@ -40,7 +39,7 @@ from ae.distributions import priors
 from ae.errors import ConfigError
 from ae.foundations.mlp import MLP
 from ae.foundations.nll import categorical_nll
-from ae.models import base, networks
+from ae.models import base, networks, phases
 from ae.validation import (label_fields, require_choice, require_label_counts,
                            require_label_fields, require_labels, require_number, require_widths)
 
@@ -55,12 +54,9 @@ SECTIONS = {
 }
 
 
-@flax.struct.dataclass
-class AdversarialState:
-  """Every parameter tree and every update's optimizer state (checkpointed together)."""
-  step: jax.Array
-  params: dict        # encoder, decoder, disc_<part> for each adversarial part
-  opt_states: dict    # reconstruction, discriminator, generator (, supervised)
+# params: encoder, decoder, disc_<part> for each adversarial part; opt_states: reconstruction,
+# discriminator, generator (, supervised).
+AdversarialState = phases.PhasedState
 
 
 class Adversarial(base.Model):
@@ -177,9 +173,7 @@ class Adversarial(base.Model):
               "decoder": self.decoder.init(keys[1], jnp.zeros((1, decoder_inputs)))}
     for key, (p, disc) in zip(keys[2:], self.discriminators.items()):
       params[f"disc_{p}"] = disc.init(key, jnp.zeros((1, self.disc_inputs[p])))
-    opt_states = {name: tx.init({k: params[k] for k in trees})
-                  for name, (tx, trees) in self.phases().items()}
-    return AdversarialState(step=jnp.zeros((), jnp.int32), params=params, opt_states=opt_states)
+    return phases.init(params, self.phases())
 
   # --------------------------------------------------------------------------- the code
 
@@ -241,14 +235,7 @@ class Adversarial(base.Model):
 
   def update(self, state, phase: str, loss_fn, *args):
     """One Adam step of `phase` on its own parameter trees; every other tree is untouched."""
-    tx, trees = self.phases()[phase]
-    own = {k: state.params[k] for k in trees}
-    grads, metrics = jax.grad(lambda p: loss_fn({**state.params, **p}, *args),
-                              has_aux=True)(own)
-    updates, opt_state = tx.update(grads, state.opt_states[phase], own)
-    own = optax.apply_updates(own, updates)
-    return state.replace(params={**state.params, **own},
-                         opt_states={**state.opt_states, phase: opt_state}), metrics
+    return phases.update(state, self.phases(), phase, loss_fn, *args)
 
   def _labels(self, batch):
     """The labels the step may read: only a label-incorporated prior's."""

@@ -94,6 +94,17 @@ class Variational(base.Model):
   @classmethod
   def validate(cls, config):
     name = config.model.name
+    cls.validate_decoder_bias(config)
+    if name == "iwae":
+      require_number(config, "iwae.num_samples", low=1, high=100000, integer=True)
+      require_choice(config, "iwae.objective", OBJECTIVES)
+    else:
+      require_number(config, f"{name}.beta", low=0)
+      require_number(config, f"{name}.warmup_epochs", low=0, integer=True)
+
+  @staticmethod
+  def validate_decoder_bias(config):
+    name = config.model.name
     require_choice(config, f"{name}.decoder_bias", DECODER_BIAS)
     if config[name].decoder_bias == "data_mean" and config.model.likelihood != "bernoulli":
       raise ConfigError(f"{name}.decoder_bias", "data_mean sets Bernoulli logits; it goes with "
@@ -101,12 +112,6 @@ class Variational(base.Model):
     if config[name].decoder_bias == "data_mean" and config.model.network != "mlp":
       raise ConfigError(f"{name}.decoder_bias", "data_mean sets the MLP decoder's per-pixel "
                         "output bias; use model.network='mlp' or decoder_bias='zero'.")
-    if name == "iwae":
-      require_number(config, "iwae.num_samples", low=1, high=100000, integer=True)
-      require_choice(config, "iwae.objective", OBJECTIVES)
-    else:
-      require_number(config, f"{name}.beta", low=0)
-      require_number(config, f"{name}.warmup_epochs", low=0, integer=True)
 
   def __init__(self, config, spec):
     super().__init__(config, spec)
