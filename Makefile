@@ -10,7 +10,13 @@ LOCK ?= requirements.lock
 FASHION_DEBIAN := /usr/share/datasets/fashion-mnist
 export TF_CPP_MIN_LOG_LEVEL ?= 2
 
-.PHONY: demo test setup data clean lock
+# The lecture companion: SCALE=quick (about 10 minutes on 2 cores) or full; MNIST from
+# ../shared/data/mnist when it is there, otherwise tfds downloads it.
+LECTURE_WORKDIR ?= runs/lecture
+SCALE ?= quick
+MNIST_DIR ?= $(wildcard ../shared/data/mnist)
+
+.PHONY: demo test setup data clean lock lecture
 
 $(VENV)/.installed: pyproject.toml $(LOCK)
 	test -x $(VENV)/bin/python || $(PYTHON) -m venv $(VENV)
@@ -30,6 +36,10 @@ data:
 
 demo: setup data
 	$(VENV)/bin/python -m experiments.demo --workdir=$(WORKDIR)
+
+lecture: setup data
+	$(VENV)/bin/python -m experiments.lecture --workdir=$(LECTURE_WORKDIR) --scale=$(SCALE) \
+	  $(if $(MNIST_DIR),--mnist_dir=$(MNIST_DIR)) $(if $(wildcard /usr/bin/chromedriver),--screenshots)
 
 test: setup
 	$(VENV)/bin/python -m pytest -q -n auto --dist loadfile

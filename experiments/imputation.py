@@ -8,7 +8,7 @@ nearest training images in pixel space (`ae.evaluation.imputation`).
 
 Writes imputation.json (per task and method: nll and squared_error of the true pixels, nats or
 squares summed over the missing pixels, mean over the test images; for the rows
-"p(x_m|x_o)" the nll is the model's own importance-sampled -log p(x_m | x_o)) and
+"p(x_m given x_o)" the nll is the model's own importance-sampled -log p(x_m | x_o)) and
 imputation.png.
 """
 
@@ -35,11 +35,14 @@ FRACTION = flags.DEFINE_float("fraction", 0.5, "Missing fraction of the random m
 SIGMA = flags.DEFINE_float("noise_sigma", 0.3, "Standard deviation of the Gaussian noise.")
 CHAINS = flags.DEFINE_integer("chains", 10, "Chains whose encoders make the proposal of "
                               "p(x_m | x_o), started from the nearest training images.")
-SAMPLES = flags.DEFINE_integer("samples_per_chain", 20, "Importance samples drawn per chain.")
+SAMPLES = flags.DEFINE_integer("samples_per_chain", 200, "Importance samples drawn per chain.")
+WIDEN = flags.DEFINE_float("widen", 2.0, "Scale of the proposal components' standard deviations "
+                           "against the encoder's.")
 MAX_TEST = flags.DEFINE_integer("max_test_examples", None, "Score the first N test images only.")
 cli.require_positive("iterations", high=100000)
 cli.require_positive("chains", high=1000)
 cli.require_positive("samples_per_chain", high=100000)
+cli.require_positive("widen")
 cli.require_range("fraction", 0, 1)
 cli.require_positive("noise_sigma", strict=False)
 cli.require_positive("max_test_examples")
@@ -67,6 +70,22 @@ def _check(flag, config, model, first_config, needs: str | None = None):
     raise cli.usage_error(flag, f"{flags.FLAGS[flag].value} was trained on "
                           f"{config.data.dataset}, not {first_config.data.dataset} as --vae; "
                           "name runs on the same data.")
+
+
+def markdown(result: dict) -> str:
+  """imputation.json's tasks as one Markdown table: a row per method, nll and squared error
+  per task (README.md shows it; tests/test_readme_results.py regenerates it)."""
+  tasks = list(result["tasks"])
+  methods = list(dict.fromkeys(m for t in tasks for m in result["tasks"][t]))
+  head = "| method | " + " | ".join(f"{t}: nll | {t}: squared error" for t in tasks) + " |"
+  lines = [head, "|---" * (1 + 2 * len(tasks)) + "|"]
+  for m in methods:
+    cells = []
+    for t in tasks:
+      score = result["tasks"][t].get(m)
+      cells += ([f"{score['nll']:.2f}", f"{score['squared_error']:.2f}"] if score else ["", ""])
+    lines.append(f"| {m} | " + " | ".join(cells) + " |")
+  return "\n".join(lines)
 
 
 def main(argv):
@@ -106,9 +125,9 @@ def main(argv):
       given = " (label)" if y is not None else ""
       out[f"{name} chain{given}"] = imputation.vae_chain(m, s, x_in, missing, mean, rng,
                                                          ITERATIONS.value, y)
-      nll[f"{name} p(x_m|x_o){given}"], out[f"{name} p(x_m|x_o){given}"] = (
+      nll[f"{name} p(x_m given x_o){given}"], out[f"{name} p(x_m given x_o){given}"] = (
           imputation.vae_conditional(m, s, x_in, missing, starts, rng, ITERATIONS.value,
-                                     SAMPLES.value, y))
+                                     SAMPLES.value, y, widen=WIDEN.value))
     if "dae" in others:
       m, s = others["dae"]
       out["dae"] = imputation.one_pass(lambda b: m.likelihood.mean(m.reconstruct(s, b)),

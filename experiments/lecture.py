@@ -12,13 +12,12 @@ call only rebuilds the site. Each step's output is in WORKDIR/logs/NAME.log.
 """
 
 import os
-import subprocess
 import sys
 import time
 
 from absl import flags
 
-from experiments import cli
+from experiments import cli, forkserver
 from experiments.companion import browser, site, steps as steps_lib
 
 WORKDIR = flags.DEFINE_string("workdir", "runs/lecture", "Root of the runs and of site/.")
@@ -40,30 +39,42 @@ def _command(step, root: str) -> list:
 
 
 def run_steps(steps: list, root: str, logs: str) -> list:
-  """Runs the steps not yet done, in order; [name, status, seconds] per step. A failing step
-  stops the run with its log's last line (and the site is not built)."""
-  table = []
-  for step in steps:
-    done = os.path.join(root, step.workdir or step.name, step.done)
-    if os.path.exists(done):
-      table.append([step.name, "reused", 0.0])
-      continue
-    command = _command(step, root)
-    log = os.path.join(logs, f"{step.name}.log")
-    print(f"=== {step.name}: {' '.join(command[2:])}", flush=True)
-    start = time.time()
-    with open(log, "w") as f:
-      code = subprocess.call(command, stdout=f, stderr=subprocess.STDOUT)
-    seconds = time.time() - start
-    if code != 0 or not os.path.exists(done):
-      with open(log) as f:
-        lines = [l.strip() for l in f if l.strip()]
-      said = [l for l in lines if l.startswith(("FATAL", "error:"))] or lines or ["no output"]
-      raise cli.RunError(f"step {step.name} failed (exit {code}) after {seconds:.0f} s: "
-                         f"{said[-1]} (its whole output: {log}); fix that and run the same "
-                         "command again to go on")
-    table.append([step.name, "ran", round(seconds, 1)])
+  """Runs the steps not yet done, in order, each forked from one fork server that has done the
+  binaries' imports once (`experiments.forkserver`); [name, status, seconds] per step. A
+  failing step stops the run with its log's last line (and the site is not built)."""
+  table, server = [], None
+  try:
+    for step in steps:
+      server = _run_step(step, root, logs, table, server)
+  finally:
+    if server is not None:
+      server.close()
   return table
+
+
+def _run_step(step, root: str, logs: str, table: list, server):
+  done = os.path.join(root, step.workdir or step.name, step.done)
+  if os.path.exists(done):
+    table.append([step.name, "reused", 0.0])
+    return server
+  command = _command(step, root)
+  log = os.path.join(logs, f"{step.name}.log")
+  print(f"=== {step.name}: {' '.join(command[2:])}", flush=True)
+  start = time.time()
+  if server is None:
+    server = forkserver.Zygote(os.getcwd(), logs)
+  process = server.start(step.module, command[3:], os.getcwd(), log, log)
+  process.communicate()
+  code, seconds = process.returncode, time.time() - start
+  if code != 0 or not os.path.exists(done):
+    with open(log, errors="replace") as f:
+      lines = [l.strip() for l in f if l.strip()]
+    said = [l for l in lines if l.startswith(("FATAL", "error:"))] or lines or ["no output"]
+    raise cli.RunError(f"step {step.name} failed (exit {code}) after {seconds:.0f} s: "
+                       f"{said[-1]} (its whole output: {log}); fix that and run the same "
+                       "command again to go on")
+  table.append([step.name, "ran", round(seconds, 1)])
+  return server
 
 
 def main(argv):

@@ -156,7 +156,7 @@ def test_binary_end_to_end_and_bad_inputs(tmp_path, tiny_data_dir):
   assert got["test_examples"] == 128 and set(got["tasks"]) == {
       "bottom_half", "random", "gaussian_noise_0.3"}
   methods = {"mean image", "1-NN", "10-NN", "vae chain", "cvae chain (label)", "dae",
-             "vae p(x_m|x_o)", "cvae p(x_m|x_o) (label)"}
+             "vae p(x_m given x_o)", "cvae p(x_m given x_o) (label)"}
   assert set(got["tasks"]["bottom_half"]) == methods
   assert set(got["tasks"]["gaussian_noise_0.3"]) == {"noisy input", "mean image", "vae", "dae"}
   for task in got["tasks"].values():

@@ -175,18 +175,26 @@ def codes_over_prior(panels: dict, class_names, title: str):
   return fig
 
 
-def learning_curves(history: list, metric_names=("loss",)):
-  """One panel per metric name: its train and test values per epoch."""
-  fig, axes = plt.subplots(1, len(metric_names), figsize=(5 * len(metric_names), 3.6),
-                           squeeze=False)
+def learning_curves(history: list, metric_names=("loss",), columns: int = 4):
+  """One panel per metric name (at most `columns` a row): its train and test values per
+  epoch."""
+  n = len(metric_names)
+  cols = min(n, columns)
+  rows = -(-n // cols)
+  fig, axes = plt.subplots(rows, cols, figsize=(5 * cols, 3.6 * rows), squeeze=False)
   epochs = [h["epoch"] for h in history]
-  for key, ax in zip(metric_names, axes[0]):
+  for ax in axes.flat[n:]:
+    ax.set_visible(False)
+  for key, ax in zip(metric_names, axes.flat):
     for split, marker in (("train", "o-"), ("test", "s-")):
       if history and f"{split}_{key}" in history[0]:
         ax.plot(epochs, [h[f"{split}_{key}"] for h in history], marker, label=split)
-    ax.set(xlabel="epoch", ylabel=f"{key} (nats per example)", title=key)
+    unit = "" if key.startswith(("d_", "disc_updates", "decoder_updates")) or (
+        "accuracy" in key) else " (nats per example)"
+    ax.set(xlabel="epoch", ylabel=f"{key}{unit}", title=key)
     ax.legend()
     ax.grid(alpha=0.3)
+  fig.tight_layout()
   return fig
 
 

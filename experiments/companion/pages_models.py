@@ -6,8 +6,8 @@ from experiments.companion.pages import Fig, Num, Page, Section, Table
 _M, _E, _I = "metrics.json", "eval.json", "imputation.json"
 _CODES = (("kNN accuracy (k = 5)", _E, "knn_accuracy_k5"),
           ("linear probe accuracy", _E, "linear_probe_accuracy"))
-_IMPUTERS = ("mean image", "1-NN", "10-NN", "vae chain", "vae p(x_m|x_o)", "cvae chain (label)",
-             "cvae p(x_m|x_o) (label)", "dae")
+_IMPUTERS = ("mean image", "1-NN", "10-NN", "vae chain", "vae p(x_m given x_o)",
+             "cvae chain (label)", "cvae p(x_m given x_o) (label)", "dae")
 _SCORES = (("NLL (nats)", _I, "nll"), ("squared error", _I, "squared_error"))
 
 PART3 = Page("part3", "3. Autoencoders: plain, denoising, sparse, contractive",

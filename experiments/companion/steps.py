@@ -59,7 +59,7 @@ _MANIFOLD = {
              "--latent_sizes=2"),
 }
 _IMPUTATION = {"quick": ("--iterations=50",), "full": (),
-               "tiny": ("--iterations=4",)}
+               "tiny": ("--iterations=4", "--samples_per_chain=10")}
 
 
 def _train(name, preset, scale, data, *extra, mnist=False):
