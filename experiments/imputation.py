@@ -60,9 +60,9 @@ def _run(flag, kind: str):
 
 def _check(flag, config, model, first_config, needs: str | None = None):
   if needs and not hasattr(model, needs):
-    raise cli.usage_error(flag, f"{flags.FLAGS[flag].value} holds a {model.name}, which has no "
-                          "Gaussian encoder to run the chain with; name a vae, iwae or vaegan "
-                          "run.")
+    raise cli.usage_error(flag, f"{flags.FLAGS[flag].value} holds a run of {model.name}, which "
+                          "has no Gaussian encoder to run the chain with; name a vae, iwae or "
+                          "vaegan run.")
   if config.model.likelihood != "bernoulli":
     raise cli.usage_error(flag, f"{flags.FLAGS[flag].value} has a {config.model.likelihood} "
                           "likelihood; these scores need decoder means in [0, 1] (bernoulli).")

@@ -4,6 +4,19 @@
 from tests.bad_input_row import TRAIN, Row
 
 ROWS = [
+    # ---------------------------------------------------------------------- imputation
+    Row("an autoencoder where the chain needs a VAE", "imputation",
+        ("--workdir={tmp}/out", "--vae={tmp}/run"),
+        "FATAL Flags parsing error: --vae: {tmp}/run holds a run of ae, which has no Gaussian "
+        "encoder to run the chain with; name a vae, iwae or vaegan run.", setup="run"),
+    Row("a missing fraction above 1", "imputation",
+        ("--workdir={tmp}/out", "--vae={tmp}/run", "--fraction=1.5"),
+        "FATAL Flags parsing error: flag --fraction=1.5: --fraction must lie between 0 and 1."),
+    # ---------------------------------------------------------------------- lecture
+    Row("an MNIST directory that does not exist", "lecture",
+        ("--workdir={tmp}/w", "--mnist_dir={tmp}/nowhere", "--only_site"),
+        "FATAL Flags parsing error: --mnist_dir: {tmp}/nowhere is not a directory; name the "
+        "directory that holds the IDX files."),
     # ---------------------------------------------------------------------- descent
     Row("an infinite step size", "descent",
         ("--workdir={tmp}", "--data_dir={data}", "--lr=inf"),

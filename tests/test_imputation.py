@@ -166,7 +166,7 @@ def test_binary_end_to_end_and_bad_inputs(tmp_path, tiny_data_dir):
   assert "vae chain" in result.stdout
   bad = run_binary("imputation", f"--vae={tmp_path / 'dae'}", f"--workdir={tmp_path / 'b'}")
   assert bad.returncode == 2
-  assert ("--vae: " + str(tmp_path / "dae") + " holds a dae, which has no Gaussian encoder to "
-          "run the chain with; name a vae, iwae or vaegan run.") in bad.stderr
+  assert ("--vae: " + str(tmp_path / "dae") + " holds a run of dae, which has no Gaussian "
+          "encoder to run the chain with; name a vae, iwae or vaegan run.") in bad.stderr
   missing = run_binary("imputation", f"--workdir={tmp_path / 'c'}")
   assert missing.returncode == 2 and "--vae" in missing.stderr

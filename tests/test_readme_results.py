@@ -46,3 +46,42 @@ def test_the_rerun_of_ae_latent32_reproduces_the_readme_within_0_005_knn():
   for column, key in (("kNN k=1", "knn_accuracy_k1"), ("kNN k=5", "knn_accuracy_k5"),
                       ("linear probe", "linear_probe_accuracy")):
     assert abs(float(cells[header.index(column)]) - rerun[key]) <= 0.005, column
+
+
+PART5 = os.path.join(ROOT, "docs", "part5")
+
+
+def _part5(*path):
+  with open(os.path.join(PART5, *path)) as f:
+    return json.load(f) if path[-1].endswith(".json") else [json.loads(l) for l in f]
+
+
+def test_readme_shows_part5_tables_generated_from_docs_part5():
+  from experiments import imputation, report
+  readme = _readme()
+  assert report.markdown(report.read_runs(PART5)) in readme, (
+      "regenerate it: python -m experiments.report --root=docs/part5")
+  assert imputation.markdown(_part5("imputation", "imputation.json")) in readme
+
+
+def test_part5_claims_hold_in_its_json():
+  """What README.md's part-5 section says, checked against the committed runs."""
+  vae, gan = _part5("mnist_vae", "eval.json"), _part5("mnist_vaegan", "eval.json")
+  assert vae["num_importance_samples"] == gan["num_importance_samples"] == 1000
+  assert gan["test_nll_is"] - vae["test_nll_is"] > 4          # "gives up 5 nats"
+  assert gan["frechet_classifier_distance"] > vae["frechet_classifier_distance"]
+  assert gan["test_reconstruction_nll"] < vae["test_reconstruction_nll"]
+  curve = _part5("mnist_vaegan", "metrics.jsonl")
+  assert len(curve) == 20
+  assert all(0.62 <= r["test_disc_loss"] <= 0.83 for r in curve)   # neither 0 nor diverging
+  assert all(0.10 <= r["train_disc_updates"] <= 0.24 for r in curve)
+  tasks = _part5("imputation", "imputation.json")["tasks"]
+  half, rand = tasks["bottom_half"], tasks["random"]
+  vae_nll = half["vae p(x_m given x_o)"]["nll"]
+  assert vae_nll < half["mean image"]["nll"] and vae_nll < half["1-NN"]["nll"]
+  assert half["10-NN"]["nll"] < vae_nll                            # said, not hidden
+  assert half["vae chain"]["nll"] > half["mean image"]["nll"]
+  assert all(rand["vae p(x_m given x_o)"]["nll"] < rand[b]["nll"]
+             for b in ("mean image", "1-NN", "10-NN"))
+  noise = tasks["gaussian_noise_0.3"]
+  assert noise["vae"]["nll"] < noise["noisy input"]["nll"] < noise["dae"]["nll"]
