@@ -38,9 +38,11 @@ def test_the_conv_vae_beats_the_mlp_vae_at_k_1000_after_the_same_epochs():
 
 
 def test_the_rerun_of_ae_latent32_reproduces_the_readme_within_0_005_knn():
-  lines = [l for l in _readme().splitlines() if l.startswith("| run | model | latent |")]
-  header = [c.strip() for c in lines[0].strip("|").split("|")]
-  row = next(l for l in _readme().splitlines() if l.startswith("| ae_latent32 |"))
+  lines = _readme().splitlines()
+  at = next(i for i, l in enumerate(lines) if l.startswith("| ae_latent32 |"))
+  above = next(l for l in reversed(lines[:at]) if l.startswith("| run | model | latent |"))
+  header = [c.strip() for c in above.strip("|").split("|")]
+  row = lines[at]
   cells = [c.strip() for c in row.strip("|").split("|")]
   rerun = _eval("repro_ae_latent32")
   for column, key in (("kNN k=1", "knn_accuracy_k1"), ("kNN k=5", "knn_accuracy_k5"),
@@ -73,13 +75,14 @@ def test_part5_claims_hold_in_its_json():
   assert gan["test_reconstruction_nll"] < vae["test_reconstruction_nll"]
   curve = _part5("mnist_vaegan", "metrics.jsonl")
   assert len(curve) == 20
-  assert all(0.62 <= r["test_disc_loss"] <= 0.83 for r in curve)   # neither 0 nor diverging
+  assert all(0.62 <= r["test_disc_loss"] <= 0.84 for r in curve)   # neither 0 nor diverging
   assert all(0.10 <= r["train_disc_updates"] <= 0.24 for r in curve)
   tasks = _part5("imputation", "imputation.json")["tasks"]
   half, rand = tasks["bottom_half"], tasks["random"]
   vae_nll = half["vae p(x_m given x_o)"]["nll"]
   assert vae_nll < half["mean image"]["nll"] and vae_nll < half["1-NN"]["nll"]
   assert half["10-NN"]["nll"] < vae_nll                            # said, not hidden
+  assert half["cvae p(x_m given x_o) (label)"]["nll"] < half["10-NN"]["nll"]
   assert half["vae chain"]["nll"] > half["mean image"]["nll"]
   assert all(rand["vae p(x_m given x_o)"]["nll"] < rand[b]["nll"]
              for b in ("mean image", "1-NN", "10-NN"))

@@ -76,6 +76,24 @@ PART4 = Page("part4", "4. Variational and adversarial autoencoders",
           (Fig("aae_mixture", "codes_over_prior.png", "Test codes over the prior's samples."),),
           (Num("test codes at their own label's component", "aae_mixture", _E,
                "label_component_agreement"),)),
+  Section("M2: semi-supervised with 100 labels",
+          "Kingma et al.'s M2: the conditional VAE with a classifier q(y | x); L(x, y) is the "
+          "negative bound of a labelled image, and on unlabelled images the label is summed "
+          "out of it, so every image trains the classifier. "
+          "Against an MLP trained on the 100 labelled images alone and a linear probe on a "
+          "label-free VAE's codes (M1), on the same labels.",
+          (r"\mathcal{U}(x) = \sum_y q(y \mid x)\, \mathcal{L}(x, y) - "
+           r"\mathcal{H}(q(y \mid x)), \quad \mathcal{J}^\alpha = \sum_{(x, y)} "
+           r"\mathcal{L}(x, y) + \sum_x \mathcal{U}(x) + \alpha\, \mathbb{E}_{(x, y)}"
+           r"[-\log q(y \mid x)]",),
+          (),
+          (Num("M2 test accuracy (mean over label draws)", "semisupervised",
+               "semisupervised.json", "summary/m2/mean"),
+           Num("MLP on the labelled images alone", "semisupervised", "semisupervised.json",
+               "summary/mlp/mean"),
+           Num("M1: linear probe on a VAE's codes", "semisupervised", "semisupervised.json",
+               "summary/m1/mean"),
+           Num("labelled images", "semisupervised", "semisupervised.json", "num_labels"))),
 ))
 
 PART5 = Page("part5", "5. Applications: retrieval, generation, regression, GAN + VAE",

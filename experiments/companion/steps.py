@@ -58,6 +58,15 @@ _MANIFOLD = {
              "--nll_examples=16", "--num_importance_samples=2", "--parzen_samples=64",
              "--latent_sizes=2"),
 }
+_SEMI = {
+    "quick": ("--label_seeds=0", "--config.train.epochs=2", "--vae_config.train.epochs=2",
+              "--config.data.max_train_examples=10000"),
+    "full": ("--label_seeds=0,1,2",),
+    "tiny": ("--label_seeds=0", "--config.train.epochs=1", "--vae_config.train.epochs=1",
+             "--config.data.max_train_examples=256", "--config.data.max_test_examples=128",
+             "--config.model.hidden=(64,)", "--vae_config.model.hidden=(64,)",
+             "--mlp_steps=5", "--probe_steps=5"),
+}
 _IMPUTATION = {"quick": ("--iterations=50",), "full": (),
                "tiny": ("--iterations=4", "--samples_per_chain=10")}
 
@@ -107,6 +116,8 @@ def steps(scale: str, fashion_dir: str | None, mnist_dir: str | None) -> list:
   for run in ("vae", "iwae", "cvae", "vae_latent2"):
     out.append(_evaluate(run, scale))
   out.append(_evaluate("aae_mixture", scale, "--num_importance_samples=1"))
+  out.append(Step("semisupervised", "semisupervised", (*fashion, *_SEMI[scale]),
+                  "semisupervised.json"))
   # Part 5 on MNIST: imputation and VAE-GAN against the VAE of the same networks.
   out += [
       _train("mnist_vae", "vaegan.py:vae", scale, mnist, mnist=True),
