@@ -5,7 +5,8 @@ whose output file is already there is reused, and an interrupted training run re
 command is the same). Scales:
 
   quick   parts 1-4 on 10,000 Fashion-MNIST training images, 3 epochs; part 5 on 10,000 MNIST
-          training images, 3 epochs (about 10 minutes on 2 cores)
+          training images, 3 epochs, imputation on 1,000 test images with 50 importance samples
+          per chain (about 10 minutes on 2 cores)
   full    the README's settings: every training image, 10 epochs (20 for part 5's MNIST runs,
           configs/mnist.py), the chapter binaries' defaults, k = 1000 NLLs
   tiny    the test's: 256 training images of the given data, one epoch, narrow networks
@@ -67,7 +68,7 @@ _SEMI = {
              "--config.model.hidden=(64,)", "--vae_config.model.hidden=(64,)",
              "--mlp_steps=5", "--probe_steps=5"),
 }
-_IMPUTATION = {"quick": ("--iterations=50",), "full": (),
+_IMPUTATION = {"quick": ("--max_test_examples=1000", "--samples_per_chain=50"), "full": (),
                "tiny": ("--iterations=4", "--samples_per_chain=10")}
 
 
