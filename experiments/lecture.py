@@ -88,6 +88,9 @@ def main(argv):
     if flag.value and not os.path.isdir(flag.value):
       raise cli.usage_error(flag.name, f"{flag.value} is not a directory; name the directory "
                             "that holds the IDX files.")
+  if SCREENSHOTS.value and browser.missing():
+    raise cli.usage_error("screenshots", f"needs a browser to drive: {browser.missing()}; or "
+                          "leave it out.")
   steps = steps_lib.steps(SCALE.value, FASHION_DIR.value, MNIST_DIR.value)
   start = time.time()
   table = [] if ONLY_SITE.value else run_steps(steps, root, logs)
