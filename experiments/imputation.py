@@ -72,22 +72,6 @@ def _check(flag, config, model, first_config, needs: str | None = None):
                           "name runs on the same data.")
 
 
-def markdown(result: dict) -> str:
-  """imputation.json's tasks as one Markdown table: a row per method, nll and squared error
-  per task (README.md shows it; tests/test_readme_results.py regenerates it)."""
-  tasks = list(result["tasks"])
-  methods = list(dict.fromkeys(m for t in tasks for m in result["tasks"][t]))
-  head = "| method | " + " | ".join(f"{t}: nll | {t}: squared error" for t in tasks) + " |"
-  lines = [head, "|---" * (1 + 2 * len(tasks)) + "|"]
-  for m in methods:
-    cells = []
-    for t in tasks:
-      score = result["tasks"][t].get(m)
-      cells += ([f"{score['nll']:.2f}", f"{score['squared_error']:.2f}"] if score else ["", ""])
-    lines.append(f"| {m} | " + " | ".join(cells) + " |")
-  return "\n".join(lines)
-
-
 def main(argv):
   del argv
   if not VAE.value:

@@ -28,6 +28,9 @@ FASHION_DIR = flags.DEFINE_string("fashion_mnist_dir", None, "IDX files of Fashi
 MNIST_DIR = flags.DEFINE_string("mnist_dir", None, "IDX files of MNIST (default: tfds).")
 SCREENSHOTS = flags.DEFINE_bool("screenshots", False, "Then save a screenshot of each page in "
                                  "WORKDIR/screenshots/ (headless Chromium).")
+JOBS = flags.DEFINE_integer("jobs", min(os.cpu_count() or 1, 4), "Steps run at once (each "
+                            "once the steps it needs have finished).")
+cli.require_positive("jobs", high=64)
 ONLY_SITE = flags.DEFINE_bool("only_site", False, "Build the site from the runs already there; "
                               "run nothing (a missing run's section says so).")
 
@@ -38,43 +41,54 @@ def _command(step, root: str) -> list:
           f"--workdir={os.path.join(root, step.workdir or step.name)}", *args]
 
 
-def run_steps(steps: list, root: str, logs: str) -> list:
-  """Runs the steps not yet done, in order, each forked from one fork server that has done the
-  binaries' imports once (`experiments.forkserver`); [name, status, seconds] per step. A
-  failing step stops the run with its log's last line (and the site is not built)."""
-  table, server = [], None
+def run_steps(steps: list, root: str, logs: str, jobs: int) -> list:
+  """Runs the steps not yet done, up to `jobs` at once, each once the steps it needs have
+  finished (`steps.dependencies`), every one forked from one fork server that has done the
+  binaries' imports once (`experiments.forkserver`); [name, status, seconds] per step in the
+  steps' order. A failing step stops the run (the running ones are let finish) with its log's
+  last line, and the site is not built."""
+  needs = steps_lib.dependencies(steps)
+  done = lambda s: os.path.exists(os.path.join(root, s.workdir or s.name, s.done))
+  status = {s.name: ("reused", 0.0) for s in steps if done(s)}
+  waiting = [s for s in steps if s.name not in status]
+  running, failed, server = {}, None, None
   try:
-    for step in steps:
-      server = _run_step(step, root, logs, table, server)
+    while waiting or running:
+      ready = [s for s in waiting if needs[s.name] <= {n for n, v in status.items()
+                                                       if v[0] != "failed"}]
+      while ready and len(running) < jobs and failed is None:
+        step = ready.pop(0)
+        waiting.remove(step)
+        server = server or forkserver.Zygote(os.getcwd(), logs)
+        command = _command(step, root)
+        print(f"=== {step.name}: {' '.join(command[2:])}", flush=True)
+        log = os.path.join(logs, f"{step.name}.log")
+        running[step.name] = (step, server.start(step.module, command[3:], os.getcwd(), log,
+                                                 log), time.time(), log)
+      if not running:
+        break   # a failure, or nothing left that can start
+      time.sleep(0.05)
+      for name, (step, process, start, log) in list(running.items()):
+        if process.poll() is None:
+          continue
+        del running[name]
+        seconds = round(time.time() - start, 1)
+        ok = process.returncode == 0 and done(step)
+        status[name] = ("ran" if ok else "failed", seconds)
+        if not ok and failed is None:
+          failed = (step, process.returncode, seconds, log)
   finally:
     if server is not None:
       server.close()
-  return table
-
-
-def _run_step(step, root: str, logs: str, table: list, server):
-  done = os.path.join(root, step.workdir or step.name, step.done)
-  if os.path.exists(done):
-    table.append([step.name, "reused", 0.0])
-    return server
-  command = _command(step, root)
-  log = os.path.join(logs, f"{step.name}.log")
-  print(f"=== {step.name}: {' '.join(command[2:])}", flush=True)
-  start = time.time()
-  if server is None:
-    server = forkserver.Zygote(os.getcwd(), logs)
-  process = server.start(step.module, command[3:], os.getcwd(), log, log)
-  process.communicate()
-  code, seconds = process.returncode, time.time() - start
-  if code != 0 or not os.path.exists(done):
+  if failed is not None:
+    step, code, seconds, log = failed
     with open(log, errors="replace") as f:
       lines = [l.strip() for l in f if l.strip()]
     said = [l for l in lines if l.startswith(("FATAL", "error:"))] or lines or ["no output"]
     raise cli.RunError(f"step {step.name} failed (exit {code}) after {seconds:.0f} s: "
                        f"{said[-1]} (its whole output: {log}); fix that and run the same "
                        "command again to go on")
-  table.append([step.name, "ran", round(seconds, 1)])
-  return server
+  return [[s.name, *status[s.name]] for s in steps if s.name in status]
 
 
 def main(argv):
@@ -93,7 +107,7 @@ def main(argv):
                           "leave it out.")
   steps = steps_lib.steps(SCALE.value, FASHION_DIR.value, MNIST_DIR.value)
   start = time.time()
-  table = [] if ONLY_SITE.value else run_steps(steps, root, logs)
+  table = [] if ONLY_SITE.value else run_steps(steps, root, logs, JOBS.value)
   commands = {s.name: "python " + " ".join(_command(s, root)[1:]) for s in steps}
   dirs = {s.name: s.workdir or s.name for s in steps}
   missing = [s.name for s in steps if not os.path.exists(os.path.join(root, dirs[s.name], s.done))]

@@ -7,7 +7,7 @@ ROWS = [
     # ---------------------------------------------------------------------- imputation
     Row("an autoencoder where the chain needs a VAE", "imputation",
         ("--workdir={tmp}/out", "--vae={tmp}/run"),
-        "FATAL Flags parsing error: --vae: {tmp}/run holds a run of ae, which has no Gaussian "
+        "FATAL Flags parsing error: --vae: {run} holds a run of ae, which has no Gaussian "
         "encoder to run the chain with; name a vae, iwae or vaegan run.", setup="run"),
     Row("a missing fraction above 1", "imputation",
         ("--workdir={tmp}/out", "--vae={tmp}/run", "--fraction=1.5"),

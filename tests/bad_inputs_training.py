@@ -51,7 +51,7 @@ ROWS = [
     Row("an unknown model", "train",
         (*TRAIN, "--config.model.name=gan", "--workdir={tmp}/w"),
         "FATAL Flags parsing error: --config.model.name: 'gan' does not exist; choose one of "
-        "ae, dae, sae, cae, vae, iwae, cvae, aae, aae_cat, m2, m1m2."),
+        "ae, dae, sae, cae, vae, iwae, cvae, aae, aae_cat, m2, m1m2, vaegan."),
     Row("renaming a model whose preset has other sections", "train",
         (*TRAIN, "--config.model.name=vae", "--workdir={tmp}/w"),
         "FATAL Flags parsing error: --config.model.name: 'vae' has config sections of its own "

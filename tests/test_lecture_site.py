@@ -80,6 +80,21 @@ def test_every_page_in_a_browser(lecture):
     assert (lecture / "screenshots" / f"{page}.png").stat().st_size > 20000, page
 
 
+def test_the_imputation_step_scored_every_method(lecture):
+  with open(lecture / "runs-tiny" / "imputation" / "imputation.json") as f:
+    got = json.load(f)
+  assert got["test_examples"] == 128 and set(got["tasks"]) == {
+      "bottom_half", "random", "gaussian_noise_0.3"}
+  assert set(got["tasks"]["bottom_half"]) == {
+      "mean image", "1-NN", "10-NN", "vae chain", "cvae chain (label)", "dae",
+      "vae p(x_m given x_o)", "cvae p(x_m given x_o) (label)"}
+  assert set(got["tasks"]["gaussian_noise_0.3"]) == {"noisy input", "mean image", "vae", "dae"}
+  for task in got["tasks"].values():
+    for score in task.values():
+      assert score["nll"] > 0 and score["squared_error"] >= 0
+  assert (lecture / "runs-tiny" / "imputation" / "imputation.png").stat().st_size > 5000
+
+
 def test_the_pages_say_where_each_figure_came_from(lecture):
   part5 = (lecture / "site" / "part5.html").read_text()
   assert "python -m experiments.imputation --workdir=" in part5

@@ -59,11 +59,12 @@ def _part5(*path):
 
 
 def test_readme_shows_part5_tables_generated_from_docs_part5():
-  from experiments import imputation, report
+  from ae.evaluation import imputation
+  from experiments import report
   readme = _readme()
   assert report.markdown(report.read_runs(PART5)) in readme, (
       "regenerate it: python -m experiments.report --root=docs/part5")
-  assert imputation.markdown(_part5("imputation", "imputation.json")) in readme
+  assert imputation.markdown_table(_part5("imputation", "imputation.json")) in readme
 
 
 def test_part5_claims_hold_in_its_json():

@@ -187,3 +187,19 @@ def gaussian_noise(x, sigma: float, seed: int = 0) -> np.ndarray:
   """clip(x + sigma eps, 0, 1), eps ~ N(0, I) with a fixed seed."""
   eps = np.random.default_rng(seed).standard_normal(x.shape)
   return np.clip(x + sigma * eps, 0.0, 1.0).astype(np.float32)
+
+
+def markdown_table(result: dict) -> str:
+  """imputation.json's tasks as one Markdown table: a row per method, nll and squared error
+  per task (README.md shows it; tests/test_readme_results.py regenerates it)."""
+  tasks = list(result["tasks"])
+  methods = list(dict.fromkeys(m for t in tasks for m in result["tasks"][t]))
+  head = "| method | " + " | ".join(f"{t}: nll | {t}: squared error" for t in tasks) + " |"
+  lines = [head, "|---" * (1 + 2 * len(tasks)) + "|"]
+  for m in methods:
+    cells = []
+    for t in tasks:
+      score = result["tasks"][t].get(m)
+      cells += ([f"{score['nll']:.2f}", f"{score['squared_error']:.2f}"] if score else ["", ""])
+    lines.append(f"| {m} | " + " | ".join(cells) + " |")
+  return "\n".join(lines)

@@ -45,7 +45,8 @@ _CHAPTER = {   # binary: flags that shorten it
               "likelihood_view": ("--rows=2000", "--steps=150", "--sigma_steps=800"),
               "vanishing_gradient": (), "taylor_check": (), "loss_comparison": ()},
     "full": {},
-    "tiny": {"gradient_check": ("--max_depth=2", "--rows=8"),
+    "tiny": {"gradient_check": ("--max_depth=2", "--rows=8", "--heads=bernoulli",
+                                "--activations=tanh,relu"),
              "descent": ("--rows=64", "--max_steps=20"),
              "likelihood_view": ("--rows=128", "--steps=5", "--sigma_steps=5",
                                  "--components=4"),
@@ -70,6 +71,18 @@ _SEMI = {
 }
 _IMPUTATION = {"quick": ("--max_test_examples=1000", "--samples_per_chain=50"), "full": (),
                "tiny": ("--iterations=4", "--samples_per_chain=10")}
+
+
+def dependencies(steps: list) -> dict:
+  """{step: the earlier steps it needs}: those whose run directory it writes into (evaluate
+  after train) or names in its flags ({root}/NAME)."""
+  out = {}
+  for i, step in enumerate(steps):
+    mine = step.workdir or step.name
+    out[step.name] = {s.name for s in steps[:i]
+                      if (s.workdir or s.name) == mine
+                      or any(a.endswith("{root}/" + (s.workdir or s.name)) for a in step.args)}
+  return out
 
 
 def _train(name, preset, scale, data, *extra, mnist=False):
@@ -112,7 +125,7 @@ def steps(scale: str, fashion_dir: str | None, mnist_dir: str | None) -> list:
                                            "--vae2_workdir={root}/vae_latent2",
                                            "--vae_workdir={root}/vae", *chapter_data,
                                            *_MANIFOLD[scale]), "metrics.json"))
-  for run in ("ae", "dae", "sae", "cae", "ae_latent2"):
+  for run in ("ae", "dae", "sae", "cae"):
     out.append(_evaluate(run, scale, "--num_importance_samples=1"))
   for run in ("vae", "iwae", "cvae", "vae_latent2"):
     out.append(_evaluate(run, scale))
