@@ -110,3 +110,14 @@ def run_binary(name: str, *args: str, env: dict | None = None) -> subprocess.Com
   full_env.update(TF_CPP_MIN_LOG_LEVEL="3", **(env or {}))
   return subprocess.run([sys.executable, "-m", f"experiments.{name}", *args], cwd=ROOT,
                         env=full_env, capture_output=True, text=True, timeout=600)
+
+
+# The longest test file first: with `-n auto --dist loadfile` each worker takes the next file in
+# this order, so the lecture's tiny build (about two minutes) runs beside the other files
+# instead of after them.
+LONGEST_FIRST = ("test_lecture_site.py",)
+
+
+def pytest_collection_modifyitems(session, config, items):
+  del session, config
+  items.sort(key=lambda item: os.path.basename(str(item.fspath)) not in LONGEST_FIRST)

@@ -20,7 +20,7 @@ pytestmark = pytest.mark.skipif(browser.missing() is not None,
 @pytest.fixture(scope="module")
 def lecture(tmp_path_factory, tiny_data_dir):
   workdir = tmp_path_factory.mktemp("lecture")
-  args = (f"--workdir={workdir}", "--scale=tiny",
+  args = (f"--workdir={workdir}", "--scale=tiny", "--jobs=1",   # the other test files use the cores
           f"--fashion_mnist_dir={os.path.join(tiny_data_dir, 'fashion_mnist')}",
           f"--mnist_dir={os.path.join(tiny_data_dir, 'mnist')}")
   first = run_binary("lecture", *args)

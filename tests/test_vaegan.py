@@ -41,7 +41,7 @@ def test_terms_against_a_direct_computation(tiny_data_dir):
   model, state, batch = _setup(tiny_data_dir)
   x = model.inputs(batch, None, False)
   rng = jax.random.PRNGKey(3)
-  t = model.terms(state.params, x, rng)
+  t = jax.jit(model.terms)(state.params, x, rng)
   # The same draws, by hand: z from the encoder, z_p from the prior, both decoded.
   vae = vaegan._vae_tree(state.params)
   mean, logvar = model.module.apply(vae, x, method=model.module.encode)
@@ -94,7 +94,7 @@ def test_each_update_on_its_own_trees_at_the_starting_parameters(tiny_data_dir):
   for phase in vaegan.PHASES:
     def loss(own, phase=phase):
       return model.phase_losses(model.terms({**state.params, **own}, x, rng_terms))[phase]
-    grads = jax.grad(loss)(phases.own(state, table, phase))
+    grads = jax.jit(jax.grad(loss))(phases.own(state, table, phase))   # one program, not op by op
     want = phases.apply(want, table, phase, grads)
   for tree in ("encoder", "decoder", "discriminator"):
     for a, b, s in zip(jax.tree.leaves(after.params[tree]), jax.tree.leaves(want.params[tree]),

@@ -36,7 +36,8 @@ _TRAIN = {
 _MNIST = {"quick": _TRAIN["quick"], "full": (), "tiny": _TRAIN["tiny"]}
 _EVAL = {"quick": ("--num_importance_samples=100", "--probe_steps=100"),
          "full": ("--num_importance_samples=1000",),
-         "tiny": ("--num_importance_samples=5", "--probe_steps=5")}
+         "tiny": ("--num_importance_samples=5", "--probe_steps=5", "--k=5", "--queries=2",
+                  "--neighbours=2")}
 _FRECHET = {"quick": ("--frechet_samples=2000", "--frechet_classifier_steps=300"),
             "full": ("--frechet_samples=10000",),
             "tiny": ("--frechet_samples=100", "--frechet_classifier_steps=5")}
