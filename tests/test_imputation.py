@@ -2,7 +2,6 @@
 against brute force, the chain on models whose fixed points are known, the conditional
 likelihood against quadrature, and the binary's required flag."""
 
-
 import jax
 import jax.numpy as jnp
 import numpy as np
