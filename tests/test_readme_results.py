@@ -87,5 +87,9 @@ def test_part5_claims_hold_in_its_json():
   assert half["vae chain"]["nll"] > half["mean image"]["nll"]
   assert all(rand["vae p(x_m given x_o)"]["nll"] < rand[b]["nll"]
              for b in ("mean image", "1-NN", "10-NN"))
+  first300 = _part5("imputation_first300_2000", "imputation.json")
+  assert first300["test_examples"] == 300
+  half300 = first300["tasks"]["bottom_half"]
+  assert half300["vae p(x_m given x_o)"]["nll"] < half300["10-NN"]["nll"]
   noise = tasks["gaussian_noise_0.3"]
   assert noise["vae"]["nll"] < noise["noisy input"]["nll"] < noise["dae"]["nll"]
