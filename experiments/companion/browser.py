@@ -7,6 +7,7 @@ network). `inspect` reports what a reader would see of a page, `screenshot` save
 
 import os
 import shutil
+import time
 
 from ae.errors import AEError
 
@@ -61,11 +62,22 @@ return {
 """
 
 
+def _load(driver, path: str, timeout: float = 60.0) -> None:
+  """Opens the page and waits until every image has finished loading or failed (a broken image
+  is `complete` with naturalWidth 0): on a busy machine the load event has come before the last
+  image was decoded."""
+  driver.get("file://" + os.path.abspath(path))
+  end = time.monotonic() + timeout
+  while time.monotonic() < end and not driver.execute_script(
+      "return Array.from(document.images).every(i => i.complete)"):
+    time.sleep(0.1)
+
+
 def inspect(driver, path: str) -> dict:
   """Loads the page at `path` and reports its images ([src, complete, naturalWidth]), links,
   element ids, MathML boxes ([width, height]), <merror>s, numbers ([data-file, data-key, text,
   missing]), figures without an image, the resources it fetched, and the console's messages."""
-  driver.get("file://" + os.path.abspath(path))
+  _load(driver, path)
   report = driver.execute_script(_REPORT)
   report["console"] = [entry["message"] for entry in driver.get_log("browser")]
   return report
@@ -73,7 +85,7 @@ def inspect(driver, path: str) -> dict:
 
 def screenshot(driver, path: str, png: str, width: int = 1280) -> None:
   """The whole page at `path`, top to bottom, as one PNG."""
-  driver.get("file://" + os.path.abspath(path))
+  _load(driver, path)
   height = driver.execute_script("return document.documentElement.scrollHeight")
   driver.set_window_size(width, min(max(height, 600), 16000))
   driver.save_screenshot(png)
