@@ -99,8 +99,8 @@ def main(argv):
   def predictions(x_in, missing, nll):
     out = {"mean image": mean}
     idx = imputation.neighbour_indices(train_x, x_in, missing, max(10, CHAINS.value))
-    for k in (1, 10):
-      out[f"{k}-NN"] = train_x[idx[:, :k]].mean(1)
+    for k, p in imputation.neighbour_means(train_x, idx).items():
+      out[f"{k}-NN"] = p
     starts = train_x[idx[:, :CHAINS.value]]   # [N, C, D]: the chains start at neighbours
     models = [("vae", vae, vae_state, None)]
     if "cvae" in others:

@@ -87,10 +87,14 @@ def neighbour_indices(train_x, x, missing, k: int = 10, chunk: int = 500) -> np.
                          for i in range(0, x.shape[0], chunk)])
 
 
+def neighbour_means(train_x, idx, ks=(1, 10)) -> dict:
+  """{k: [N, D] the mean of the first k of each row's neighbours idx [N, >= max(ks)]}."""
+  return {k: np.asarray(train_x)[idx[:, :k]].mean(1) for k in ks}
+
+
 def nearest_neighbours(train_x, x, missing, ks=(1, 10), chunk: int = 500) -> dict:
   """{k: [N, D] the mean of the k nearest training images (`neighbour_indices`)}."""
-  idx = neighbour_indices(train_x, x, missing, max(ks), chunk)
-  return {k: np.asarray(train_x)[idx[:, :k]].mean(1) for k in ks}
+  return neighbour_means(train_x, neighbour_indices(train_x, x, missing, max(ks), chunk), ks)
 
 
 def _chain(model, state, x, missing, start, keys, labels):

@@ -7,6 +7,7 @@ nothing), figures copied next to the pages, and every number read from the runs'
 """
 
 import datetime
+import functools
 import json
 import os
 import shutil
@@ -26,14 +27,21 @@ def math(tex: str) -> Markup:
   return Markup(latex2mathml.converter.convert(tex, display="block"))
 
 
+@functools.lru_cache(maxsize=256)
+def _read_json(path: str, mtime: float):
+  """A JSON file, parsed once per version (mtime) however many numbers a site reads from it."""
+  del mtime
+  with open(path) as f:
+    return json.load(f)
+
+
 def lookup(root: str, run: str, file: str, key: str):
   """The value at key ("/"-separated; integers index lists) of root/run/file, or None when the
   file or the key is not there."""
   path = os.path.join(root, run, file)
   if not os.path.exists(path):
     return None
-  with open(path) as f:
-    value = json.load(f)
+  value = _read_json(path, os.path.getmtime(path))
   for part in key.split("/"):
     if isinstance(value, list):
       value = value[int(part)]

@@ -25,7 +25,8 @@ class Step(NamedTuple):
   workdir: str = ""  # the directory written (default: name); evaluate writes into its run
 
 
-# Per scale: (train overrides, MNIST train overrides, evaluate flags, chapter flags).
+# Per scale: the training runs' overrides (MNIST's and Fashion-MNIST's alike), then the other
+# binaries' flags.
 _TRAIN = {
     "quick": ("--config.data.max_train_examples=10000", "--config.train.epochs=3"),
     "full": (),
@@ -33,7 +34,6 @@ _TRAIN = {
              "--config.train.epochs=1", "--config.model.hidden=(64,)",
              "--config.train.batch_size=32"),
 }
-_MNIST = {"quick": _TRAIN["quick"], "full": (), "tiny": _TRAIN["tiny"]}
 _EVAL = {"quick": ("--num_importance_samples=100", "--probe_steps=100"),
          "full": ("--num_importance_samples=1000",),
          "tiny": ("--num_importance_samples=5", "--probe_steps=5", "--k=5", "--queries=2",
@@ -86,9 +86,8 @@ def dependencies(steps: list) -> dict:
   return out
 
 
-def _train(name, preset, scale, data, *extra, mnist=False):
-  overrides = _MNIST[scale] if mnist else _TRAIN[scale]
-  return Step(name, "train", (f"--config=experiments/configs/{preset}", *data, *overrides,
+def _train(name, preset, scale, data, *extra):
+  return Step(name, "train", (f"--config=experiments/configs/{preset}", *data, *_TRAIN[scale],
                               *extra), "metrics.json")
 
 
@@ -135,10 +134,10 @@ def steps(scale: str, fashion_dir: str | None, mnist_dir: str | None) -> list:
                   "semisupervised.json"))
   # Part 5 on MNIST: imputation and VAE-GAN against the VAE of the same networks.
   out += [
-      _train("mnist_vae", "vaegan.py:vae", scale, mnist, mnist=True),
-      _train("mnist_dae", "mnist.py:dae", scale, mnist, mnist=True),
-      _train("mnist_cvae", "mnist.py:cvae", scale, mnist, mnist=True),
-      _train("mnist_vaegan", "vaegan.py", scale, mnist, mnist=True),
+      _train("mnist_vae", "vaegan.py:vae", scale, mnist),
+      _train("mnist_dae", "mnist.py:dae", scale, mnist),
+      _train("mnist_cvae", "mnist.py:cvae", scale, mnist),
+      _train("mnist_vaegan", "vaegan.py", scale, mnist),
       _evaluate("mnist_vae", scale, *_FRECHET[scale]),
       _evaluate("mnist_vaegan", scale, *_FRECHET[scale]),
       Step("imputation", "imputation", ("--vae={root}/mnist_vae", "--dae={root}/mnist_dae",
