@@ -46,8 +46,9 @@ import sys
 import time
 
 from absl import flags
+import numpy as np
 
-from experiments import cli
+from experiments import cli, machine
 
 WORKDIR = flags.DEFINE_string("workdir", None, "Directory for config.json, metrics.json and "
                               "benchmark.png.")
@@ -63,6 +64,14 @@ NETWORK = flags.DEFINE_enum("network", "mlp", ["mlp", "conv"], "The VAE's networ
                             "vae_torch_reference.py, or the conv net of configs/conv.py:vae.")
 COMPUTE_DTYPE = flags.DEFINE_enum("compute_dtype", "float32", ["float32", "bfloat16"],
                                   "Our side's config.train.compute_dtype (and --nll_run's).")
+COMPUTE_DTYPES = flags.DEFINE_multi_enum(
+    "compute_dtypes", [], ["float32", "bfloat16"], "Several of our sides, one per dtype "
+    "(--compute_dtypes=float32 --compute_dtypes=bfloat16), in place of --compute_dtype.")
+MODES = {"eager": (), "compile": ("--compile",), "bf16": ("--bf16",),
+         "compile_bf16": ("--compile", "--bf16")}
+REF_MODES = flags.DEFINE_multi_enum(
+    "reference_modes", [], list(MODES), "The reference's modes, one side each (eager; compile: "
+    "torch.compile of the step; bf16: autocast(bfloat16); compile_bf16: both); default eager.")
 REFERENCES = {"mlp": os.path.join("..", "shared", "bench", "torch_vae.py"),
               "conv": os.path.join("bench", "torch_conv_vae.py")}
 REF_SCRIPT = flags.DEFINE_string("reference_script", None, "The PyTorch reference (default: "
@@ -110,17 +119,7 @@ def process_age() -> float:
 
 def matmul_peak_gflops(n: int = 2048, repeats: int = 5) -> float:
   """The best fp32 GFLOP/s of a jitted n x n matmul here and now."""
-  import jax
-  import jax.numpy as jnp
-  a = jax.random.normal(jax.random.PRNGKey(0), (n, n), jnp.float32)
-  mm = jax.jit(lambda x: x @ x)
-  mm(a).block_until_ready()
-  best = float("inf")
-  for _ in range(repeats):
-    t = time.perf_counter()
-    mm(a).block_until_ready()
-    best = min(best, time.perf_counter() - t)
-  return 2 * n ** 3 / best / 1e9
+  return machine.matmul_gflops(n, "float32", repeats)
 
 
 def measure_ours(batch_size: int) -> dict:
@@ -166,14 +165,16 @@ def measure_ours(batch_size: int) -> dict:
           "device": jax.devices()[0].device_kind, "data_source": train.source}
 
 
-def measure_nll(workdir: str) -> dict:
-  """Times the importance-sampled NLL of workdir's model over its whole test split. The FLOPs
-  counted are the decoder's matmuls, 2 x (20 x 400 + 400 x 784) per sample (the reference VAE;
-  the encoder runs once per image)."""
+def measure_nll(workdir: str, compute_dtype: str) -> tuple:
+  """Times the importance-sampled NLL of workdir's model over its whole test split, decoding in
+  compute_dtype; (its JSON, the per-image NLLs). The FLOPs counted are the decoder's matmuls,
+  2 x (20 x 400 + 400 x 784) per sample (the reference VAE; the encoder runs once per image).
+  mc_standard_error is the mean NLL's Monte Carlo error, sqrt(sum of the per-image estimates'
+  delta-method variances) / N (`likelihood.log_estimate_variance`)."""
   from ae.evaluation import likelihood
   from ae.training import loop
   try:
-    config, model, state = loop.restore_run(workdir, compute_dtype=COMPUTE_DTYPE.value)
+    config, model, state = loop.restore_run(workdir, compute_dtype=compute_dtype)
   except FileNotFoundError as e:
     raise cli.usage_error("nll_run", f"{workdir} holds no finished training run.") from e
   test = loop.load_splits(config)["test"]
@@ -184,17 +185,40 @@ def measure_nll(workdir: str) -> dict:
                                        NLL_BATCH.value) * NLL_BATCH.value
   peak = matmul_peak_gflops()
   t = time.perf_counter()
-  nll = likelihood.importance_sampled_nll(model, state, test, NLL_SAMPLES.value,
-                                          NLL_BATCH.value, NLL_CHUNK.value)
+  nll, var = likelihood.importance_sampled_nll(model, state, test, NLL_SAMPLES.value,
+                                               NLL_BATCH.value, NLL_CHUNK.value,
+                                               with_variance=True)
   seconds = time.perf_counter() - t
   flops = 2 * (20 * 400 + 400 * 784) * NLL_SAMPLES.value * test.size
   peak = max(peak, matmul_peak_gflops())
-  return {"k": NLL_SAMPLES.value, "compute_dtype": COMPUTE_DTYPE.value,
+  return {"k": NLL_SAMPLES.value, "compute_dtype": compute_dtype,
           "test_examples": test.size, "batch": NLL_BATCH.value,
           "chunk": NLL_CHUNK.value, "rows_per_block": rows, "seconds": round(seconds, 1),
-          "test_nll_is": round(float(nll.mean()), 3), "decoder_gflop": round(flops / 1e9),
+          "test_nll_is": round(float(nll.mean()), 4),
+          "mc_standard_error": round(float(np.sqrt(var.sum()) / nll.size), 5),
+          "decoder_gflop": round(flops / 1e9),
           "gflops": round(flops / seconds / 1e9, 1), "matmul_peak_gflops": round(peak, 1),
-          "flop_fraction": round(flops / seconds / 1e9 / peak, 3)}
+          "flop_fraction": round(flops / seconds / 1e9 / peak, 3)}, nll
+
+
+def compare_nll(workdir: str) -> list:
+  """--nll_run for each of --compute_dtypes (or --compute_dtype), one after another in this
+  process on the same seed; with two, a last line compares them per image: the mean difference
+  (second minus first), the standard error of that mean over the test images, and the two
+  estimates' Monte Carlo standard errors."""
+  dtypes = list(dict.fromkeys(COMPUTE_DTYPES.value)) or [COMPUTE_DTYPE.value]
+  results = [measure_nll(workdir, d) for d in dtypes]
+  lines = [r for r, _ in results]
+  if len(results) == 2:
+    (a, nll_a), (b, nll_b) = results
+    d = nll_b - nll_a
+    lines.append({"difference": f"{b['compute_dtype']} - {a['compute_dtype']}",
+                  "mean_nll_difference": round(float(d.mean()), 5),
+                  "difference_standard_error": round(float(d.std(ddof=1) / np.sqrt(d.size)), 5),
+                  "max_abs_image_difference": round(float(np.abs(d).max()), 4),
+                  "mc_standard_errors": [a["mc_standard_error"], b["mc_standard_error"]],
+                  "speedup": round(a["seconds"] / b["seconds"], 2)})
+  return lines
 
 
 def reference_script() -> str:
@@ -224,36 +248,50 @@ def run_measured(command, env=None) -> dict:
   return result
 
 
+def sides() -> dict:
+  """{side: (kind, setting)} in the A B A B order: ours per compute dtype, then the reference
+  per mode. One dtype and one mode keep the plain names "ours" and "reference"."""
+  dtypes = list(dict.fromkeys(COMPUTE_DTYPES.value)) or [COMPUTE_DTYPE.value]
+  modes = list(dict.fromkeys(REF_MODES.value)) or ["eager"]
+  out = {("ours" if len(dtypes) == 1 else f"ours_{d}"): ("ours", d) for d in dtypes}
+  if REF_PYTHON.value:
+    out.update({("reference" if len(modes) == 1 else f"reference_{m}"): ("reference", m)
+                for m in modes})
+  return out
+
+
 def compare(batch_sizes: list, peak: float) -> list:
-  ours_cmd = lambda b: [sys.executable, "-m", "experiments.benchmark", f"--one_run={b}",
-                        f"--epochs={EPOCHS.value}", f"--seed={SEED.value}",
-                        f"--network={NETWORK.value}",
-                        f"--compute_dtype={COMPUTE_DTYPE.value}"] + (
-                            [f"--data_dir={DATA_DIR.value}"] if DATA_DIR.value else [])
-  ref_cmd = lambda b: [REF_PYTHON.value, reference_script(), "--batch-size", str(b), "--epochs",
-                       str(EPOCHS.value), "--data-dir", REF_DATA.value, *REF_ARGS.value]
+  ours_cmd = lambda b, dtype: [sys.executable, "-m", "experiments.benchmark", f"--one_run={b}",
+                               f"--epochs={EPOCHS.value}", f"--seed={SEED.value}",
+                               f"--network={NETWORK.value}", f"--compute_dtype={dtype}"] + (
+                                   [f"--data_dir={DATA_DIR.value}"] if DATA_DIR.value else [])
+  ref_cmd = lambda b, mode: [REF_PYTHON.value, reference_script(), "--batch-size", str(b),
+                             "--epochs", str(EPOCHS.value), "--data-dir", REF_DATA.value,
+                             *MODES[mode], *REF_ARGS.value]
+  env = {**os.environ, "AE_COMPILATION_CACHE": "1" if WARM_CACHE.value else "0"}
   cases = []
   for b in batch_sizes:
-    runs = {"ours": [], "reference": []}
-    for _ in range(REPEATS.value):   # A B A B: both sides see the same machine noise.
-      runs["ours"].append(run_measured(ours_cmd(b), {
-          **os.environ, "AE_COMPILATION_CACHE": "1" if WARM_CACHE.value else "0"}))
-      if REF_PYTHON.value:
-        runs["reference"].append(run_measured(ref_cmd(b)))
+    runs = {side: [] for side in sides()}
+    for _ in range(REPEATS.value):   # A B A B: every side sees the same machine noise.
+      for side, (kind, setting) in sides().items():
+        runs[side].append(run_measured(ours_cmd(b, setting), env) if kind == "ours"
+                          else run_measured(ref_cmd(b, setting)))
     case = {"batch_size": b}
     for side, side_runs in runs.items():
-      if not side_runs:
-        continue
       rate = round(statistics.median(r["examples_per_s"] for r in side_runs), 1)
       case.update({f"{side}_examples_per_s": rate,
                    f"{side}_peak_rss_mb": max(r["peak_rss_mb"] for r in side_runs),
                    f"{side}_flop_fraction": flop_fraction(rate, peak)})
-    compiles = [r["compile_s"] for r in runs["ours"] if r["compile_s"] is not None]
+    ours = [r for side, (kind, _) in sides().items() if kind == "ours" for r in runs[side]]
+    compiles = [r["compile_s"] for r in ours if r["compile_s"] is not None]
     case.update(ours_compile_s=round(statistics.median(compiles), 3) if compiles else None,
-                ours_startup_s=round(statistics.median(r["startup_s"] for r in runs["ours"]), 3),
+                ours_startup_s=round(statistics.median(r["startup_s"] for r in ours), 3),
                 matmul_peak_gflops=round(peak, 1))
-    if runs["reference"]:
+    if "ours" in runs and "reference" in runs:
       case["ratio"] = round(case["ours_examples_per_s"] / case["reference_examples_per_s"], 3)
+    elif len(runs) > 1:   # Every side over the first of ours.
+      first = case[f"{next(iter(runs))}_examples_per_s"]
+      case["ratios"] = {side: round(case[f"{side}_examples_per_s"] / first, 3) for side in runs}
     case["runs"] = runs
     cases.append(case)
   return cases
@@ -265,7 +303,8 @@ def main(argv):
     print(json.dumps(measure_ours(ONE_RUN.value)))
     return
   if NLL_RUN.value:
-    print(json.dumps(measure_nll(NLL_RUN.value)))
+    for line in compare_nll(NLL_RUN.value):
+      print(json.dumps(line), flush=True)
     return
   batch_sizes = cli.positive_integers(BATCH_SIZES)
   if REF_PYTHON.value:   # Both checked before either side runs.
@@ -275,29 +314,41 @@ def main(argv):
     if not os.path.exists(reference_script()):
       raise cli.usage_error("reference_script", f"{reference_script()} does not exist.")
   workdir = cli.prepare_workdir(WORKDIR.value) if WORKDIR.value else None
-  peak = matmul_peak_gflops()
-  cases = compare(batch_sizes, peak)
-  peak = max(peak, matmul_peak_gflops())   # Measured again after the runs; the best counts.
+  peaks = {d: machine.matmul_gflops(2048, d) for d in ("float32", "bfloat16")}
+  cases = compare(batch_sizes, peaks["float32"])
+  for d in peaks:   # Measured again after the runs; the best counts.
+    peaks[d] = max(peaks[d], machine.matmul_gflops(2048, d))
+  peak, names = peaks["float32"], list(sides())
   for case in cases:
-    for side in ("ours", "reference"):
-      if f"{side}_examples_per_s" in case:
-        case[f"{side}_flop_fraction"] = flop_fraction(case[f"{side}_examples_per_s"], peak)
+    for side in names:
+      case[f"{side}_flop_fraction"] = flop_fraction(case[f"{side}_examples_per_s"], peak)
     case["matmul_peak_gflops"] = round(peak, 1)
+    case["matmul_peak_gflops_bf16"] = round(peaks["bfloat16"], 1)
     print(json.dumps({k: v for k, v in case.items() if k != "runs"}), flush=True)
+  host = machine.describe()
+  print(json.dumps({"machine": host, "matmul_peak_gflops": {d: round(v, 1)
+                                                             for d, v in peaks.items()}}))
   if workdir:
     from ae.evaluation import plots
     cli.write_config(workdir)
     cli.write_json(os.path.join(workdir, "metrics.json"),
                    {"network": NETWORK.value, "reference_script": reference_script(),
                     "train_flops_per_example": TRAIN_FLOPS if NETWORK.value == "mlp" else None,
+                    "machine": host, "sides": names,
+                    "matmul_peak_gflops": {d: round(v, 1) for d, v in peaks.items()},
                     "cases": cases})
-    cli.save_figure(plots.throughput(cases), os.path.join(workdir, "benchmark.png"))
-  rows = [[c["batch_size"], f"{c['ours_examples_per_s']:.0f}",
-           f"{c['reference_examples_per_s']:.0f}" if "ratio" in c else "-", c.get("ratio", "-"),
-           c["ours_flop_fraction"] or "-", c["ours_startup_s"], c["ours_compile_s"] or "-"]
-          for c in cases]
-  print(cli.format_table(["batch", "ours ex/s", "reference ex/s", "ratio", "ours FLOP frac.",
-                          "startup s", "compile s"], rows))
+    cli.save_figure(plots.throughput(cases, names), os.path.join(workdir, "benchmark.png"))
+  if "ratio" in cases[0] or len(names) == 1:
+    rows = [[c["batch_size"], f"{c['ours_examples_per_s']:.0f}",
+             f"{c['reference_examples_per_s']:.0f}" if "ratio" in c else "-",
+             c.get("ratio", "-"), c["ours_flop_fraction"] or "-", c["ours_startup_s"],
+             c["ours_compile_s"] or "-"] for c in cases]
+    print(cli.format_table(["batch", "ours ex/s", "reference ex/s", "ratio", "ours FLOP frac.",
+                            "startup s", "compile s"], rows))
+  else:   # Several sides: examples/s, and each over the first of ours.
+    rows = [[c["batch_size"], *(f"{c[f'{n}_examples_per_s']:.0f} ({c['ratios'][n]:.2f})"
+                                for n in names)] for c in cases]
+    print(cli.format_table(["batch", *(f"{n} ex/s (x {names[0]})" for n in names)], rows))
 
 
 if __name__ == "__main__":

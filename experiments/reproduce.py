@@ -25,16 +25,14 @@ many epochs ran of the protocol's); --nll_samples lowers the importance samples 
 (5000 in the protocols) for a quick look.
 """
 
-import datetime
 import os
-import platform
 import shlex
 
 from absl import flags
 import numpy as np
 
 from ae import data, io
-from experiments import cli
+from experiments import cli, machine
 from experiments import protocols as registry
 from experiments.protocols import context, tables
 
@@ -129,23 +127,6 @@ def rows_of(name: str, protocol, result: dict) -> dict:
   return out
 
 
-def machine() -> dict:
-  model, flags_line = platform.processor() or platform.machine(), ""
-  try:
-    with open("/proc/cpuinfo") as f:
-      for line in f:
-        if line.startswith("model name") and model in ("", platform.machine()):
-          model = line.split(":", 1)[1].strip()
-        if line.startswith("flags") and not flags_line:
-          flags_line = line
-  except OSError:
-    pass
-  import jax
-  return {"cpu": model, "amx_bf16": "amx_bf16" in flags_line.split(),
-          "cpu_count": os.cpu_count(), "backend": jax.default_backend(),
-          "jax": jax.__version__, "date": datetime.date.today().isoformat()}
-
-
 README_FROM = flags.DEFINE_string("readme_from", None, "Print the README's tables of a "
                                   "papers.json (and the iwae_stages.json beside it), run nothing.")
 
@@ -161,7 +142,7 @@ def main(argv):
   root = cli.prepare_workdir(WORKDIR.value)
   for name, rows in chosen.items():
     run_protocol(name, protocols[name], rows)
-  rows, details = {}, {"machine": machine(), "protocols": {}}
+  rows, details = {}, {"machine": machine.describe(), "protocols": {}}
   for name, protocol in protocols.items():   # Every finished protocol in the workdir.
     path = os.path.join(root, name, "result.json")
     if not os.path.exists(path):

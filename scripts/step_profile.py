@@ -24,18 +24,7 @@ import numpy as np  # noqa: E402
 from ae import models  # noqa: E402
 from ae.training import config as config_lib, flops, loop, step  # noqa: E402
 from experiments.configs import vae_torch_reference  # noqa: E402
-
-
-def median_seconds(fn, *args, repeats=15, inner=20):
-  jax.block_until_ready(fn(*args))
-  times = []
-  for _ in range(repeats):
-    t = time.perf_counter()
-    for _ in range(inner):
-      out = fn(*args)
-    jax.block_until_ready(out)
-    times.append((time.perf_counter() - t) / inner)
-  return sorted(times)[repeats // 2]
+from experiments.machine import median_seconds  # noqa: E402
 
 
 batch_size = int(sys.argv[1]) if len(sys.argv) > 1 else 128

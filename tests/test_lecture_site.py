@@ -36,6 +36,9 @@ def lecture(tmp_path_factory, tiny_data_dir):
 def _value(root, file, key):
   with open(os.path.join(root, file)) as f:
     value = json.load(f)
+  if file.endswith("papers.json"):   # its rows' names hold a "/" (flax_vae/epoch1)
+    row, column = key.rsplit("/", 1)
+    return value[row][column]
   for part in key.split("/"):
     value = value[int(part)] if isinstance(value, list) else value[part]
   return value
@@ -48,7 +51,7 @@ def test_every_page_in_a_browser(lecture):
     reports = {p: browser.inspect(driver, str(site / f"{p}.html")) for p in PAGES}
   finally:
     driver.quit()
-  checked = 0
+  checked = papers = 0
   for page, r in reports.items():
     assert r["images"] or page == "index", page
     for src, complete, width in r["images"]:
@@ -70,12 +73,18 @@ def test_every_page_in_a_browser(lecture):
     for file, key, text, missing in r["numbers"]:
       assert not missing, f"{page}: {file} {key} not found"
       want = _value(root, file, key)
-      if isinstance(want, bool):
+      papers += file == "papers/papers.json"
+      if want is None:   # JSON null (a paper without a +-): a dash, not a number
+        assert text == "\u2014", (page, file, key, text)
+      elif isinstance(want, str):
+        assert text == want, (page, file, key, text)
+      elif isinstance(want, bool):
         assert text == ("yes" if want else "no")
       else:
         assert float(text) == pytest.approx(want, rel=1e-3, abs=1e-12), (page, file, key)
       checked += 1
   assert checked >= 60
+  assert papers == 8   # flax_vae/epoch1 after its one epoch: 8 columns of reproduce's row
   for page in PAGES:   # The second call's screenshots, one per page.
     assert (lecture / "screenshots" / f"{page}.png").stat().st_size > 20000, page
 

@@ -92,6 +92,37 @@ def test_the_matmuls_are_bfloat16_and_the_nll_pieces_float32():
   assert bool(jnp.all(jnp.isfinite(log_w)))
 
 
+def test_the_backward_matmuls_of_dense_layers_are_bfloat16_too():
+  """A float32 cotangent against a bfloat16 operand would make XLA run both backward matmuls of
+  every Dense layer in float32; the layers round the cotangent to bfloat16 first."""
+  f32, bf16 = _models("vae", "mlp")
+  params = f32.init_params(jax.random.PRNGKey(0))
+  batch, rng = _batch(16), jax.random.PRNGKey(2)
+  grad = lambda m: jax.grad(lambda p: m.loss(p, batch, rng, train=False)[0])
+  assert _dot_dtypes(grad(bf16), params) == {"bfloat16"}
+  assert _dot_dtypes(grad(f32), params) == {"float32"}
+
+
+def test_the_dense_backward_pass_against_float64():
+  """low_precision_dot_general's two backward matmuls against numpy in float64 on the same
+  bfloat16-rounded operands and cotangent: equal to bfloat16's rounding of the result (2^-8)."""
+  from ae.foundations import mlp
+  keys = jax.random.split(jax.random.PRNGKey(3), 3)
+  lhs = jax.random.normal(keys[0], (2, 5, 7)).astype(jnp.bfloat16)   # leading axes: a batch
+  rhs = jax.random.normal(keys[1], (7, 3)).astype(jnp.bfloat16)
+  g = jax.random.normal(keys[2], (2, 5, 3), jnp.float32)
+  out, pullback = jax.vjp(lambda a, b: mlp.low_precision_dot_general(
+      a, b, (((2,), (0,)), ((), ()))), lhs, rhs)
+  d_lhs, d_rhs = pullback(g)
+  l64, r64 = np.asarray(lhs, np.float64), np.asarray(rhs, np.float64)
+  g64 = np.asarray(g.astype(jnp.bfloat16), np.float64)
+  assert out.dtype == jnp.float32 and (d_lhs.dtype, d_rhs.dtype) == (jnp.bfloat16,) * 2
+  np.testing.assert_allclose(out, l64 @ r64, rtol=1e-6, atol=1e-6)
+  np.testing.assert_allclose(np.asarray(d_lhs, np.float64), g64 @ r64.T, rtol=2 ** -8, atol=1e-2)
+  np.testing.assert_allclose(np.asarray(d_rhs, np.float64),
+                             np.einsum("bni,bno->io", l64, g64), rtol=2 ** -8, atol=1e-2)
+
+
 def test_a_dtype_the_networks_cannot_compute_in_is_refused_with_the_fix():
   config = config_lib.base_config("vae")
   config.train.compute_dtype = "float16"

@@ -108,21 +108,44 @@ def test_benchmark_alone_and_side_by_side_with_a_reference(tmp_path, tiny_data_d
   fake.write_text("import json, sys\nprint('noise')\n"
                   "print(json.dumps({'examples_per_s': 1000.0, 'argv': sys.argv[1:]}))\n")
   result = run_binary("benchmark", f"--workdir={tmp_path / 'cmp'}", f"--data_dir={tiny_data_dir}",
-                      "--batch_sizes=32,64", "--epochs=2", "--repeats=2",
+                      "--batch_sizes=32,64", "--epochs=2",
                       f"--reference_python={sys.executable}", f"--reference_script={fake}",
                       "--reference_args=--flush-denormal")
   assert result.returncode == 0, result.stderr[-2000:]
   lines = [json.loads(l) for l in result.stdout.splitlines() if l.startswith("{")]
-  assert [c["batch_size"] for c in lines] == [32, 64]
+  assert [c["batch_size"] for c in lines[:-1]] == [32, 64]
+  assert lines[-1]["machine"]["cpu_count"] == os.cpu_count()   # The last line: the machine.
   metrics = json.loads((tmp_path / "cmp" / "metrics.json").read_text())
   for case in metrics["cases"]:
-    assert case["reference_examples_per_s"] == 1000.0 and len(case["runs"]["ours"]) == 2
+    assert case["reference_examples_per_s"] == 1000.0 and len(case["runs"]["ours"]) == 1
     assert case["ratio"] == pytest.approx(case["ours_examples_per_s"] / 1000.0, rel=1e-3)
     assert case["reference_flop_fraction"] == pytest.approx(
         1000.0 * metrics["train_flops_per_example"] / 1e9 / case["matmul_peak_gflops"], rel=0.01)
     assert case["runs"]["reference"][0]["argv"][-1] == "--flush-denormal"
     assert case["reference_peak_rss_mb"] > 1   # From wait4: the fake's own memory.
   assert (tmp_path / "cmp" / "benchmark.png").stat().st_size > 5000
+  assert metrics["machine"]["cpu"] and isinstance(metrics["machine"]["amx_bf16"], bool)
+  assert set(metrics["matmul_peak_gflops"]) == {"float32", "bfloat16"}
+  # Both compute dtypes against two of the reference's modes, A B C D in one run.
+  result = run_binary("benchmark", f"--workdir={tmp_path / 'modes'}", f"--data_dir={tiny_data_dir}",
+                      "--batch_sizes=32", "--epochs=2", "--compute_dtypes=float32",
+                      "--compute_dtypes=bfloat16", "--reference_modes=eager",
+                      "--reference_modes=compile_bf16", f"--reference_python={sys.executable}",
+                      f"--reference_script={fake}")
+  assert result.returncode == 0, result.stderr[-2000:]
+  metrics = json.loads((tmp_path / "modes" / "metrics.json").read_text())
+  names = ["ours_float32", "ours_bfloat16", "reference_eager", "reference_compile_bf16"]
+  assert metrics["sides"] == names
+  (case,) = metrics["cases"]
+  assert [r["compute_dtype"] for n in names[:2] for r in case["runs"][n]] == ["float32",
+                                                                             "bfloat16"]
+  assert case["runs"]["reference_eager"][0]["argv"][-2:] == ["--data-dir",
+                                                            "/usr/share/datasets/fashion-mnist"]
+  assert case["runs"]["reference_compile_bf16"][0]["argv"][-2:] == ["--compile", "--bf16"]
+  assert case["ratios"]["ours_float32"] == 1.0
+  assert case["ratios"]["reference_eager"] == pytest.approx(
+      1000.0 / case["ours_float32_examples_per_s"], rel=1e-2)
+  assert "ours_bfloat16 ex/s (x ours_float32)" in result.stdout
 
 
 def test_benchmark_trains_the_conv_vae_with_host_looped_steps_on_cpu(tiny_data_dir):
@@ -140,9 +163,16 @@ def test_benchmark_times_the_importance_sampled_nll_of_a_run(tmp_path, tiny_data
   _train(wd, tiny_data_dir, "--config.model.latent_dim=2", "--config.train.epochs=1",
          config="vae")
   result = run_binary("benchmark", f"--nll_run={wd}", "--nll_samples=12", "--nll_batch=32",
-                      "--nll_chunk=6", "--nll_rows_per_block=100")
+                      "--nll_chunk=6", "--nll_rows_per_block=100", "--compute_dtypes=float32",
+                      "--compute_dtypes=bfloat16")
   assert result.returncode == 0, result.stderr[-2000:]
-  out = json.loads(result.stdout.strip().splitlines()[-1])
+  out, out_bf16, diff = [json.loads(l) for l in result.stdout.strip().splitlines()[-3:]]
+  assert out_bf16["compute_dtype"] == "bfloat16" and diff["difference"] == "bfloat16 - float32"
+  assert diff["mean_nll_difference"] == pytest.approx(
+      out_bf16["test_nll_is"] - out["test_nll_is"], abs=2e-4)
+  assert diff["difference_standard_error"] > 0 and diff["max_abs_image_difference"] > 0
+  assert 0 < out["mc_standard_error"] < 1 and diff["mc_standard_errors"][0] == out[
+      "mc_standard_error"]
   assert (out["k"], out["test_examples"], out["batch"], out["chunk"]) == (12, 128, 32, 6)
   assert out["rows_per_block"] == 3 * 32   # 3 divides 6, and 3 x 32 rows fit in 100.
   from ae.evaluation import likelihood

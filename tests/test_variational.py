@@ -119,6 +119,23 @@ def test_importance_sampled_log_px_on_probabilistic_pca(x64):
   assert gaps[0] < gaps[1] < 0, gaps   # From below: a lower bound, rising with k.
 
 
+def test_the_estimates_monte_carlo_variance_matches_its_spread_over_seeds(x64):
+  """The delta-method variance of log p^ from one run's draws against the variance of log p^
+  over 400 independent runs (brute force), on probabilistic PCA with a poor proposal."""
+  _, post_mean, post_logvar, log_weights = _ppca()
+  poor = log_weights(post_mean * 0.8, np.full(post_mean.shape, np.log(0.5)))
+  k = 200
+  run = jax.jit(lambda key: likelihood.log_marginal(poor, key, k, 50, second_moment=True))
+  m1, m2 = zip(*(run(jax.random.PRNGKey(s)) for s in range(400)))
+  m1, m2 = np.stack(m1), np.stack(m2)
+  predicted = np.asarray(likelihood.log_estimate_variance(m1, m2, k)).mean(0)
+  spread = m1.var(0, ddof=1)
+  assert spread.min() > 1e-6   # The proposal is poor enough for the estimates to differ.
+  np.testing.assert_allclose(predicted, spread, rtol=0.35)
+  np.testing.assert_allclose(run(jax.random.PRNGKey(0))[0],   # The first moment is unchanged.
+                             likelihood.log_marginal(poor, jax.random.PRNGKey(0), k, 50))
+
+
 def _trained_tiny(tmp_path, data_dir, name="vae", epochs=3, **changes):
   config = config_lib.make(name, **{
       "data.data_dir": data_dir, "model.hidden": (64,), "model.latent_dim": 4,

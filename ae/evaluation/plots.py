@@ -347,14 +347,18 @@ def bandwidth_curve(sigmas, means, chosen: float, title: str):
   return fig
 
 
-def throughput(cases: list):
-  """Examples/s against batch size, ours and the reference's (log-log), from the benchmark."""
+def throughput(cases: list, sides: list = ("ours", "reference")):
+  """Examples/s against batch size (log-log) of each side the benchmark ran: ours (per compute
+  dtype) with circles, the PyTorch reference (per mode) with squares."""
   fig, ax = plt.subplots(figsize=(5.5, 3.8))
   sizes = [c["batch_size"] for c in cases]
-  for side, label, marker in (("ours", "ae (JAX, this repo)", "o"),
-                              ("reference", "torch_vae (PyTorch reference)", "s")):
+  for side in sides:
+    ours = side.startswith("ours")
+    label = side.replace("ours", "ae (JAX)" if ours else "", 1).replace(
+        "reference", "PyTorch reference", 1).replace("_", " ").strip()
     if all(f"{side}_examples_per_s" in c for c in cases):
-      ax.plot(sizes, [c[f"{side}_examples_per_s"] for c in cases], marker=marker, label=label)
+      ax.plot(sizes, [c[f"{side}_examples_per_s"] for c in cases], marker="o" if ours else "s",
+              linestyle="-" if ours else "--", label=label)
   ax.set_xscale("log", base=2)
   ax.set_yscale("log")
   ax.set_xticks(sizes, [str(s) for s in sizes])

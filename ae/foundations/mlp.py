@@ -79,17 +79,81 @@ def random_biases(key: jax.Array, params: list, scale: float = 0.1) -> list:
           for k, p in zip(keys, params)]
 
 
+def _is_dense(lhs, rhs, dimension_numbers) -> bool:
+  """flax Dense's contraction: the inputs' last axis with a 2-D kernel's first, no batch axes."""
+  return rhs.ndim == 2 and tuple(map(tuple, dimension_numbers[0])) == ((lhs.ndim - 1,), (0,)) \
+      and not any(dimension_numbers[1])
+
+
+@functools.partial(jax.custom_vjp, nondiff_argnums=(2, 3))
+def _dense_dot(lhs, rhs, dimension_numbers, precision):
+  return jax.lax.dot_general(lhs, rhs, dimension_numbers, precision,
+                             preferred_element_type=jnp.float32)
+
+
+def _dense_dot_fwd(lhs, rhs, dimension_numbers, precision):
+  return _dense_dot(lhs, rhs, dimension_numbers, precision), (lhs, rhs)
+
+
+def _dense_dot_bwd(dimension_numbers, precision, residuals, g):
+  """Both backward matmuls with low-precision operands: the float32 cotangent is rounded to the
+  inputs' dtype first. Left to JAX's transpose rule, a float32 cotangent against a bfloat16
+  operand makes XLA convert both to float32, so 7 of the reference VAE step's 11 matmuls (every
+  backward one) ran in float32 (scripts/bf16_study.py). Accumulation stays float32."""
+  lhs, rhs = residuals
+  g = g.astype(lhs.dtype)
+  d_lhs = jax.lax.dot_general(g, rhs, (((g.ndim - 1,), (1,)), ((), ())), precision,
+                              preferred_element_type=jnp.float32)
+  rows = lhs.reshape(-1, lhs.shape[-1])   # [N, in]: the weight gradient is rows^T g
+  d_rhs = jax.lax.dot_general(_materialized_transpose(rows), g.reshape(-1, g.shape[-1]),
+                              (((1,), (0,)), ((), ())), precision,
+                              preferred_element_type=jnp.float32)
+  return d_lhs.astype(lhs.dtype), d_rhs.astype(rhs.dtype)
+
+
+def _materialized_transpose(a):
+  """a.T ([N, in] -> [in, N]) as a copy XLA cannot fold back into the dot. XLA:CPU folds a
+  transpose into the dot's dimension numbers (contract the batch axis of both operands), and
+  that dot it cannot give to its bf16 kernels: it converts both operands to float32, so the
+  weight-gradient matmuls ran at 0.6-0.9x the float32 rate (scripts/bf16_study.py). Written
+  into a buffer one column wider and sliced back, the transpose stays a copy and the dot a
+  plain [in, N] x [N, out] one in bf16: 1.6x the float32 rate for 784 x 400 at batch 1024 on
+  an AMD EPYC with avx512_bf16. Other backends get the plain transpose."""
+  if jax.default_backend() != "cpu":
+    return a.T
+  wider = jnp.zeros((a.shape[1], a.shape[0] + 1), a.dtype)
+  return jax.lax.dynamic_update_slice(wider, a.T, (0, 0))[:, :a.shape[0]]
+
+
+_dense_dot.defvjp(_dense_dot_fwd, _dense_dot_bwd)
+
+
+def low_precision_dot_general(lhs, rhs, dimension_numbers, precision=None,
+                              preferred_element_type=None):
+  """flax Dense's dot_general for a low-precision dtype: operands in it, float32 products
+  (preferred_element_type), and a backward pass whose two matmuls take low-precision operands
+  too (`_dense_dot_bwd`). Another contraction, or float32 operands, is lax.dot_general's."""
+  del preferred_element_type   # always float32
+  if lhs.dtype == jnp.float32 or not _is_dense(lhs, rhs, dimension_numbers):
+    return jax.lax.dot_general(lhs, rhs, dimension_numbers, precision,
+                               preferred_element_type=jnp.float32)
+  return _dense_dot(lhs, rhs, dimension_numbers, precision)
+
+
 def layer_dtype(dtype, kind: str = "dense") -> dict:
   """The keyword arguments that make a flax Dense or Conv (kind) compute in `dtype` (None: the
   inputs' own) with float32 accumulation and outputs: bfloat16 operands into the matmul units,
   preferred_element_type=float32 out of them, so the bias add and its gradient (a sum over
   every batch position, 50,000 terms for a 28x28 conv layer at batch 64) are float32 too. Summed
-  in bfloat16, that bias gradient came out at a twelfth of its size."""
+  in bfloat16, that bias gradient came out at a twelfth of its size. Dense layers also take their
+  backward matmuls in `dtype` (low_precision_dot_general); convolutions' backward ones run on
+  a float32 cotangent (XLA converts their operands up)."""
   if dtype is None:
     return {}
-  op = jax.lax.dot_general if kind == "dense" else jax.lax.conv_general_dilated
-  name = "dot_general" if kind == "dense" else "conv_general_dilated"
-  return {"dtype": dtype, name: functools.partial(op, preferred_element_type=jnp.float32)}
+  if kind == "dense":
+    return {"dtype": dtype, "dot_general": low_precision_dot_general}
+  return {"dtype": dtype, "conv_general_dilated": functools.partial(
+      jax.lax.conv_general_dilated, preferred_element_type=jnp.float32)}
 
 
 class MLP(nn.Module):

@@ -7,7 +7,8 @@ every number is read from the runs' JSON when the site is built.
   Num(label, step, file, key)   key: the path into the JSON, "/"-separated
   Table(title, rows, columns)   rows: [(row label, step)], columns: [(label, file, key)]; or
                                 Table(title, rows=[(label, None)], columns, within=(step, file,
-                                prefix)) for the rows of one JSON object (key = prefix/row/col)
+                                prefix)) for the rows of one JSON object (key = prefix/row/col);
+                                rows=() with within: every entry of that object, in its order
 """
 
 from typing import NamedTuple

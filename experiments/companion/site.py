@@ -35,24 +35,40 @@ def _read_json(path: str, mtime: float):
     return json.load(f)
 
 
-def lookup(root: str, run: str, file: str, key: str):
-  """The value at key ("/"-separated; integers index lists) of root/run/file, or None when the
-  file or the key is not there."""
-  path = os.path.join(root, run, file)
-  if not os.path.exists(path):
-    return None
-  value = _read_json(path, os.path.getmtime(path))
-  for part in key.split("/"):
+_ABSENT = object()   # a file or key that is not there (JSON's null is a value: None)
+
+
+def walk(value, key: str):
+  """The value at key ("/"-separated; integers index lists; a dict's own keys may hold "/",
+  as reproduce's rows do: flax_vae/epoch1), or _ABSENT."""
+  parts = [p for p in key.split("/") if p] if key else []
+  while parts:
     if isinstance(value, list):
-      value = value[int(part)]
-    elif isinstance(value, dict) and part in value:
-      value = value[part]
+      value, parts = value[int(parts[0])], parts[1:]
+      continue
+    if not isinstance(value, dict):
+      return _ABSENT
+    for n in range(1, len(parts) + 1):   # the shortest run of parts that is one key
+      if "/".join(parts[:n]) in value:
+        value, parts = value["/".join(parts[:n])], parts[n:]
+        break
     else:
-      return None
+      return _ABSENT
   return value
 
 
+def lookup(root: str, run: str, file: str, key: str):
+  """The value at key of root/run/file (see walk), or _ABSENT when the file or the key is not
+  there."""
+  path = os.path.join(root, run, file)
+  if not os.path.exists(path):
+    return _ABSENT
+  return walk(_read_json(path, os.path.getmtime(path)), key)
+
+
 def format_number(value) -> str:
+  if value is None:
+    return "\u2014"   # JSON null: the paper gives no such number
   if isinstance(value, bool):
     return "yes" if value else "no"
   if isinstance(value, int):
@@ -65,7 +81,7 @@ def format_number(value) -> str:
 def number(root: str, run: str, file: str, key: str) -> Markup:
   value = lookup(root, run, file, key)
   attrs = f'data-file="{escape(run)}/{escape(file)}" data-key="{escape(key)}"'
-  if value is None:
+  if value is _ABSENT:
     return Markup(f'<span class="num missing" {attrs}>not run yet</span>')
   return Markup(f'<span class="num" {attrs}>{escape(format_number(value))}</span>')
 
@@ -89,20 +105,24 @@ class _Builder:
     return out
 
   def table(self, t) -> dict:
-    rows = []
-    for label, run in t.rows:
+    rows = t.rows
+    if t.within and not rows:   # every entry of the JSON object at prefix, in its order
+      found = lookup(self.root, *t.within)
+      rows = tuple((label, None) for label in found) if isinstance(found, dict) else ()
+    out = []
+    for label, run in rows:
       if t.within:
         step, file, prefix = t.within
-        cells = [number(self.root, step, file, f"{prefix}/{label}/{key}")
+        cells = [number(self.root, step, file, "/".join(p for p in (prefix, label, key) if p))
                  for _, _, key in t.columns]
       else:
         cells = [number(self.root, run, file, key) for _, file, key in t.columns]
-      rows.append({"label": label, "cells": cells})
-    return {"title": t.title, "columns": [c[0] for c in t.columns], "rows": rows}
+      out.append({"label": label, "cells": cells})
+    return {"title": t.title, "columns": [c[0] for c in t.columns], "rows": out}
 
   def section(self, i: int, s) -> dict:
-    runs = [n.step for n in s.numbers] + [t.within[0] if t.within else r for t in s.tables
-                                          for _, r in t.rows]
+    runs = [n.step for n in s.numbers] + [
+        r for t in s.tables for r in ((t.within[0],) if t.within else (r for _, r in t.rows))]
     runs = list(dict.fromkeys(runs))
     return {"anchor": f"s{i}", "title": s.title, "text": s.text,
             "math": [math(m) for m in s.math], "figures": [self.figure(f) for f in s.figures],

@@ -6,9 +6,10 @@ command is the same). Scales:
 
   quick   parts 1-4 on 10,000 Fashion-MNIST training images, 3 epochs; part 5 on 10,000 MNIST
           training images, 3 epochs, imputation on 1,000 test images with 50 importance samples
-          per chain (about 10 minutes on 2 cores)
+          per chain; the flax examples' VAE for 5 epochs (about 10 minutes on 2 cores)
   full    the README's settings: every training image, 10 epochs (20 for part 5's MNIST runs,
-          configs/mnist.py), the chapter binaries' defaults, k = 1000 NLLs
+          configs/mnist.py), the chapter binaries' defaults, k = 1000 NLLs, and the papers'
+          protocols that end within half an hour (_PAPERS)
   tiny    the test's: 256 training images of the given data, one epoch, narrow networks
 """
 
@@ -70,6 +71,13 @@ _SEMI = {
              "--config.model.hidden=(64,)", "--vae_config.model.hidden=(64,)",
              "--mlp_steps=5", "--probe_steps=5"),
 }
+# The papers' protocols (experiments.reproduce): quick the flax examples' VAE's first epochs; full
+# the protocols that end within half an hour on 2 cores (flax_vae 20 epochs, m2_100 over its 3
+# label draws, aae_figure4); the longer ones (kingma_welling_fig2, iwae_table1, m1m2_100,
+# aae_parzen, aae_clustering_16) stay with reproduce itself.
+_PAPERS = {"quick": ("--only=flax_vae", "--max_epochs=5"),
+           "full": ("--only=flax_vae,m2_100,aae_figure4",),
+           "tiny": ("--only=flax_vae", "--max_epochs=1")}
 _IMPUTATION = {"quick": ("--max_test_examples=1000", "--samples_per_chain=50"), "full": (),
                "tiny": ("--iterations=4", "--samples_per_chain=10")}
 
@@ -92,7 +100,10 @@ def _train(name, preset, scale, data, *extra):
 
 
 def _evaluate(run, scale, *extra):
-  return Step(f"evaluate_{run}", "evaluate", (*_EVAL[scale], *extra), "eval.json", run)
+  """The scale's evaluation flags, less those that `extra` sets again."""
+  mine = {a.split("=", 1)[0] for a in extra}
+  base = tuple(a for a in _EVAL[scale] if a.split("=", 1)[0] not in mine)
+  return Step(f"evaluate_{run}", "evaluate", (*base, *extra), "eval.json", run)
 
 
 def steps(scale: str, fashion_dir: str | None, mnist_dir: str | None) -> list:
@@ -143,5 +154,7 @@ def steps(scale: str, fashion_dir: str | None, mnist_dir: str | None) -> list:
       Step("imputation", "imputation", ("--vae={root}/mnist_vae", "--dae={root}/mnist_dae",
                                         "--cvae={root}/mnist_cvae", *_IMPUTATION[scale]),
            "imputation.json"),
+      Step("papers", "reproduce", (*((f"--data_dir={mnist_dir}",) if mnist_dir else ()),
+                                   *_PAPERS[scale]), "papers.json"),
   ]
   return out
