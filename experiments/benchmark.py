@@ -269,11 +269,11 @@ def compare(batch_sizes: list, peak: float) -> list:
                              "--epochs", str(EPOCHS.value), "--data-dir", REF_DATA.value,
                              *MODES[mode], *REF_ARGS.value]
   env = {**os.environ, "AE_COMPILATION_CACHE": "1" if WARM_CACHE.value else "0"}
-  cases = []
+  order, cases = sides(), []
   for b in batch_sizes:
-    runs = {side: [] for side in sides()}
+    runs = {side: [] for side in order}
     for _ in range(REPEATS.value):   # A B A B: every side sees the same machine noise.
-      for side, (kind, setting) in sides().items():
+      for side, (kind, setting) in order.items():
         runs[side].append(run_measured(ours_cmd(b, setting), env) if kind == "ours"
                           else run_measured(ref_cmd(b, setting)))
     case = {"batch_size": b}
@@ -282,7 +282,7 @@ def compare(batch_sizes: list, peak: float) -> list:
       case.update({f"{side}_examples_per_s": rate,
                    f"{side}_peak_rss_mb": max(r["peak_rss_mb"] for r in side_runs),
                    f"{side}_flop_fraction": flop_fraction(rate, peak)})
-    ours = [r for side, (kind, _) in sides().items() if kind == "ours" for r in runs[side]]
+    ours = [r for side, (kind, _) in order.items() if kind == "ours" for r in runs[side]]
     compiles = [r["compile_s"] for r in ours if r["compile_s"] is not None]
     case.update(ours_compile_s=round(statistics.median(compiles), 3) if compiles else None,
                 ours_startup_s=round(statistics.median(r["startup_s"] for r in ours), 3),
